@@ -1,0 +1,238 @@
+"""A shallow-autoencoder experiment: model + spectrum + initial network + times, as a CONFIG
+describes it (see ../shared/design/interface.md and examples/). Owns: building it from a CONFIG,
+and running its theory curve, its SGD simulations and their comparison from the same network.
+"""
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .. import spectra
+from ..config import Section
+from ..errors import ConfigError
+from ..integrate import output_times
+from ..simulation import reduce_seeds, run_seeds
+from . import kernels
+from .model import Autoencoder
+from .simulate import measure, population_error, sgd_steps
+
+
+@dataclass
+class Experiment:
+    model: Autoencoder
+    spectrum: spectra.Spectrum
+    W0: np.ndarray
+    V0: np.ndarray
+    b0: np.ndarray
+    t_max: float
+    times: np.ndarray
+    bins: int = None
+    solver: dict = field(default_factory=dict)
+    config: dict = field(default_factory=dict)
+    init_seed: int = None
+    init_std: float = None
+    train_on_data: bool = False
+
+    error_name = "error"
+
+    @property
+    def D(self):
+        return self.spectrum.D
+
+    def grouping(self):
+        return self.spectrum.grouping(self.bins)
+
+    def initial_state(self, grouping=None):
+        """The macroscopic state of the initial network (the public weights -> order map)."""
+        return self.model.order_parameters(self.W0, self.V0, self.b0, grouping or self.grouping())
+
+    def snap_times(self, times=None):
+        """Output times on the simulation's grid of 1/D (steps are whole)."""
+        times = self.times if times is None else times
+        return np.unique(np.round(np.asarray(times) * self.D)) / self.D
+
+    def saved_arrays(self):
+        """Arrays that go into --out files besides the curves: the initial network."""
+        return {"W0": self.W0, "V0": self.V0, "b0": self.b0,
+                "eigenvalues": self.spectrum.eigenvalues}
+
+    # ------------------------------------------------------------ theory
+    def integrate(self, times=None):
+        grouping = self.grouping()
+        t0 = time.perf_counter()
+        y0 = self.initial_state(grouping)
+        traj = self.model.theory(y0, grouping, self.times if times is None else times,
+                                 **self.solver)
+        traj.meta["integrate_s"] = time.perf_counter() - t0
+        traj.meta["binning_error"] = grouping.binning_error
+        return traj
+
+    # ------------------------------------------------------------ simulation
+    def simulate(self, seeds=4, workers=None, progress=True, first_seed=None):
+        """Online SGD from the initial network, one run per seed (the SGD noise differs, the
+        initial network is the same); observables at the output times snapped to 1/D."""
+        times = self.snap_times()
+        steps = np.round(times * self.D).astype(np.int64)
+        grouping = self.grouping()
+        labels, ngroups = grouping.labels, grouping.size
+        rho = self.spectrum.eigenvalues
+        sqrt_rho = np.sqrt(rho)
+        data = self.spectrum.data if self.train_on_data else np.zeros((0, self.D))
+        total = 0.5 * rho.sum() / self.D
+        m = self.model
+        args = (float(m.lr_encoder), float(m.lr_decoder), kernels.ACTIVATIONS[m.activation],
+                m.tied, m.train_bias, m.rule == "truncated")
+        base = (1000003 * (self.init_seed or 0) + 17) if first_seed is None else first_seed
+
+        def task(seed, stop, advance):
+            rng = np.random.default_rng([base, seed])
+            W, V, b = self.W0.copy(), self.V0.copy(), self.b0.copy()
+            order = rng.permutation(max(len(data), 1)).astype(np.int64)
+            cursor = np.zeros(1, dtype=np.int64)
+            rec = {k: [] for k in ("error", "Q", "R", "T", "T0", "b", "q_groups", "r_groups",
+                                   "t_groups")}
+            done = 0
+            for target in steps:
+                while done < target and not stop.is_set():
+                    chunk = int(min(target - done, 20000))
+                    if not sgd_steps(W, V, b, sqrt_rho, data, order, cursor, rng, chunk, *args):
+                        raise FloatingPointError("SGD blew up (seed %d, t = %g)" % (seed, done / self.D))
+                    done += chunk
+                    advance(chunk)
+                if stop.is_set():
+                    break
+                Q, R, T, T0, q, r, t = measure(W, V, rho, labels, ngroups)
+                for name, val in (("Q", Q), ("R", R), ("T", T), ("T0", T0), ("b", b.copy()),
+                                  ("q_groups", q), ("r_groups", r), ("t_groups", t)):
+                    rec[name].append(val)
+                rec["error"].append(population_error(m, total, Q, R, T0, b))
+            return {k: np.array(v) for k, v in rec.items()}
+
+        t0 = time.perf_counter()
+        per_seed, interrupted = run_seeds(task, list(range(seeds)), steps[-1], workers, progress)
+        traj = reduce_seeds(times, per_seed, {"interrupted": interrupted, "D": self.D})
+        traj.meta["simulate_s"] = time.perf_counter() - t0
+        return traj
+
+    # ------------------------------------------------------------ variations
+    def with_D(self, D):
+        """The same experiment at another input dimension (spiked spectra, random starts)."""
+        if D == self.D:
+            return self
+        if not self.spectrum.description.startswith("spiked"):
+            raise ConfigError("--D", D, "only a spiked spectrum can be resized")
+        if self.init_std is None:
+            raise ConfigError("--D", D, "explicit initial weights fix D = %d" % self.D)
+        d = self.config["data"]
+        spec = spectra.spiked(D, d["spikes"], d["bulk"])
+        W, V, b = self.model.random_weights(D, self.init_std, self.init_seed)
+        cfg = dict(self.config, data=dict(d, D=D))
+        return replace(self, spectrum=spec, W0=W, V0=V, b0=b, config=cfg)
+
+
+def from_config(cfg, base_dir=".", D=None):
+    """Build an Experiment from a parsed CONFIG (see interface.md)."""
+    allowed = {"model", "data", "training", "init", "output", "solver", "simulation"}
+    for key in cfg:
+        if key not in allowed:
+            raise ConfigError(key, "[%s]" % key, "unknown section")
+    ms = Section(cfg, "model")
+    ms.string("kind", "autoencoder")
+    ts = Section(cfg, "training")
+    lr = ts.number("lr", 1.0, positive=True)
+    tied = ms.boolean("tied", False)
+    model = Autoencoder(K=ms.integer("K"), activation=ms.string("activation", "erf"),
+                        tied=tied, train_bias=ms.boolean("train_bias", False),
+                        rule=ms.string("rule", "vanilla"),
+                        lr_encoder=ts.number("lr_encoder", lr, positive=True),
+                        lr_decoder=ts.number("lr_decoder", lr, positive=True))
+    ms.close()
+    t_max = ts.number("t_max", positive=True)
+    ts.close()
+
+    spectrum, train_on_data, bins = _spectrum(Section(cfg, "data"), base_dir, D)
+    init_seed, init_std, (W, V, b) = _initial_network(Section(cfg, "init"), base_dir, model,
+                                                      spectrum.D)
+    out = Section(cfg, "output", required=False)
+    times = output_times(t_max, out.integer("n_times", 60, minimum=1),
+                         out.number("t_first", None, positive=True),
+                         out.numbers("times", []))
+    out.close()
+    sv = Section(cfg, "solver", required=False)
+    solver = {k: v for k, v in (("method", sv.string("method", None,
+                                                     ("RK45", "DOP853", "Radau", "BDF", "LSODA"))),
+                                ("rtol", sv.number("rtol", None, positive=True)),
+                                ("atol", sv.number("atol", None, positive=True))) if v is not None}
+    sv.close()
+    sim = Section(cfg, "simulation", required=False)
+    if sim.has("data"):
+        train_on_data = sim.string("data", choices=("gaussian", "rows")) == "rows"
+        if train_on_data and spectrum.data is None:
+            raise ConfigError("simulation.data", "rows", "needs data.spectrum = \"dataset\"")
+    sim.close()
+    resolved = {k: dict(v) if isinstance(v, dict) else v for k, v in cfg.items()}
+    if D is not None:
+        resolved.setdefault("data", {})["D"] = spectrum.D
+    return Experiment(model, spectrum, W, V, b, t_max, times, bins, solver, resolved,
+                      init_seed, init_std, train_on_data)
+
+
+def _spectrum(ds, base_dir, D_override):
+    kind = ds.string("spectrum", "spiked", ("spiked", "eigenvalues", "dataset"))
+    bins = ds.integer("bins", None, minimum=1)
+    train_on_data = False
+    if kind == "spiked":
+        D = D_override if D_override is not None else ds.integer("D", minimum=1)
+        if D_override is not None:
+            ds.raw("D", None)
+        spec = spectra.spiked(D, ds.numbers("spikes"), ds.number("bulk", nonnegative=True))
+    elif kind == "eigenvalues":
+        raw = ds.raw("eigenvalues")
+        if isinstance(raw, str):
+            path = ds.path("eigenvalues", base_dir)
+            try:
+                ev = np.load(path)
+            except Exception as exc:
+                raise ConfigError("data.eigenvalues", raw, "cannot read .npy: %s" % exc) from exc
+        else:
+            ev = np.asarray(ds.numbers("eigenvalues"))
+        spec = spectra.Spectrum(ev, "eigenvalues")
+        D = ds.integer("D", None, minimum=1)
+        if D is not None and D != spec.D:
+            raise ConfigError("data.D", D, "does not match the %d eigenvalues" % spec.D)
+        if D_override is not None and D_override != spec.D:
+            raise ConfigError("--D", D_override, "an explicit spectrum fixes D = %d" % spec.D)
+    else:
+        name = ds.string("dataset")
+        if name.endswith(".npy"):
+            path = ds.path("dataset", base_dir)
+            X = np.load(path)
+        else:
+            X = spectra.load_dataset(name)
+        spec = spectra.from_data(X, name)
+        train_on_data = True
+        if D_override is not None and D_override != spec.D:
+            raise ConfigError("--D", D_override, "a data set fixes D = %d" % spec.D)
+    ds.close()
+    return spec, train_on_data, bins
+
+
+def _initial_network(ins, base_dir, model, D):
+    if ins.has("weights"):
+        path = ins.path("weights", base_dir)
+        for key in ("std", "seed"):
+            if ins.has(key):
+                raise ConfigError("init." + key, ins.raw(key), "give either init.weights or a random start")
+        try:
+            with np.load(path) as f:
+                arrays = {k: f[k] for k in f.files}
+        except Exception as exc:
+            raise ConfigError("init.weights", path, "cannot read .npz: %s" % exc) from exc
+        if "W" not in arrays:
+            raise ConfigError("init.weights", path, "has no array W")
+        ins.close()
+        return None, None, model.check_weights(arrays["W"], arrays.get("V"), arrays.get("b"), D)
+    std = ins.number("std", nonnegative=True)
+    seed = ins.integer("seed", 0, minimum=0)
+    ins.close()
+    return seed, std, model.random_weights(D, std, seed)

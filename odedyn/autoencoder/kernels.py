@@ -1,0 +1,263 @@
+"""Compiled right-hand side of the shallow-autoencoder order-parameter equations.
+
+Owns: the numba kernels that turn a macroscopic state into its time derivative and its
+reconstruction error. The Gaussian averages come from the generated module
+``odedyn._generated.averages`` (derivations/gaussian_averages.py); the equations are derived
+with sympy in derivations/autoencoder_ode.py, and tests/test_autoencoder_ode.py holds these
+loops against that derivation.
+
+State. Every direction tau carries x_tau = (w_tau, u_tau) in R^2K, u = v / sqrt(D) (tied
+weights, v = sqrt(D) w: x_tau = w_tau in R^K), and in the limit D -> infinity x_tau obeys the
+*linear* equation dx_tau/dt = L(p_tau) x_tau, with p_tau = rho_tau / D and L built from the global
+order parameters. Directions with equal p share L, so a group g of n_g directions is represented
+exactly by a factor Z_g (rows as x, m_g = min(n_g, rows) columns) with Z_g Z_g^T equal to the group
+mean of x x^T, i.e. of the per-direction order parameters
+
+    q_kl = w_k,tau w_l,tau,   r_kl = v_k,tau w_l,tau / sqrt(D),   t_kl = v_k,tau v_l,tau / D.
+
+(Integrating q, r, t themselves is equivalent in exact arithmetic, but for a single direction
+it lets an unrealisable rank-2 mode grow; the factor keeps every state a real network.)
+The state vector holds the factors row-major, group after group, then the encoder biases b (K).
+With the global order parameters
+
+    Q = sum_g n_g p_g q_g = E[lambda lambda^T] (centred),  R = sum n p r = E[nu lambda^T],
+    T = sum n p t = E[nu nu^T],  T0 = sum n t = v v^T / D,
+
+beta = diag E g'(lambda), G = E g(lambda) g(lambda)^T, a mask M (all ones for the vanilla
+rule, m <= k for the truncated rule, tilde X = X o M), and
+
+    a_lj = delta_jl (R_ll E g'''(lambda_l) - sum_m tT0_lm E g''(lambda_l) g(lambda_m))
+           - tT0_lj E g'(lambda_l) g'(lambda_j),
+
+the equations are (derivations/autoencoder_ode.py)
+
+    dw/dt = eta_W p (a w + beta u),      du/dt = eta_V (p beta w - tG u),
+    db/dt = eta_W (R_kk E g''(lambda_k) - sum_m tT0_km E g'(lambda_k) g(lambda_m)),
+    error = sum_g n_g p_g / 2 - sum_k R_kk E g'(lambda_k) + 1/2 sum_kl T0_kl G_kl,
+
+equivalently dq/dt = eta_W p (q a^T + a q + r^T beta + beta r), dr/dt = eta_V (p beta q - tG r)
++ eta_W p (r a^T + t beta), dt/dt = eta_V (p (r beta + beta r^T) - (t tG^T + tG t)).
+Tied weights (one rate eta): dw/dt = eta (p (a + 2 beta) - tG) w, the encoder part plus the
+decoder part of the update at v = sqrt(D) w.
+
+Numerical trouble is reported through ``status`` (code, k, l) and ``status_value`` instead of
+raising inside numba; the Python caller turns it into a NumericalError with the time.
+"""
+import math
+
+import numpy as np
+from numba import njit
+
+from .._generated.averages import (erf_diag, erf_diag0, erf_pair, erf_pair0, erf_single,
+                                   erf_single0, linear_diag, linear_diag0, linear_pair,
+                                   linear_pair0, linear_single, linear_single0, relu_diag,
+                                   relu_diag0, relu_pair, relu_pair0, relu_single, relu_single0)
+
+LINEAR, ERF, RELU = 0, 1, 2
+ACTIVATIONS = {"linear": LINEAR, "erf": ERF, "relu": RELU}
+
+OK, BAD_VARIANCE, BAD_CORRELATION, NOT_FINITE, BLOW_UP = 0, 1, 2, 3, 4
+STATUS_TEXT = {
+    BAD_VARIANCE: "variance Q[%d,%d] of a local field is not positive (ReLU needs Q_kk > 0)",
+    BAD_CORRELATION: "covariance of units (%d, %d) is not positive semi-definite: correlation "
+                     "(the arcsin argument) outside [-1, 1]",
+    NOT_FINITE: "non-finite Gaussian average for units (%d, %d)",
+    BLOW_UP: "order parameter Q[%d,%d] blew up",
+}
+BLOW_UP_LIMIT = 1e12
+# ReLU with non-zero means: correlations are kept this far from +-1 (the orthant kernels are
+# singular exactly there); the induced error in any average is O(sqrt(CLAMP)) ~ 1e-6.
+CLAMP = 1e-12
+
+
+@njit(cache=True)
+def _single(act, centred, b, c):
+    if act == LINEAR:
+        return linear_single0(c) if centred else linear_single(b, c)
+    if act == ERF:
+        return erf_single0(c) if centred else erf_single(b, c)
+    return relu_single0(c) if centred else relu_single(b, c)
+
+
+@njit(cache=True)
+def _diag(act, centred, b, c):
+    if act == LINEAR:
+        return linear_diag0(c) if centred else linear_diag(b, c)
+    if act == ERF:
+        return erf_diag0(c) if centred else erf_diag(b, c)
+    return relu_diag0(c) if centred else relu_diag(b, c)
+
+
+@njit(cache=True)
+def _pair(act, centred, b1, b2, c11, c12, c22):
+    if act == LINEAR:
+        return linear_pair0(c11, c12, c22) if centred else linear_pair(b1, b2, c11, c12, c22)
+    if act == ERF:
+        return erf_pair0(c11, c12, c22) if centred else erf_pair(b1, b2, c11, c12, c22)
+    return relu_pair0(c11, c12, c22) if centred else relu_pair(b1, b2, c11, c12, c22)
+
+
+@njit(cache=True)
+def gaussian_averages(act, centred, Q, b, e, G, P, S, F, status, status_value):
+    """Fill the averages over lambda ~ N(b, Q): e[k] = (E g, E g', E g'', E g''') of unit k;
+    G, P = E g g^T, E g' g'^T; S[k, l] = E g''(lambda_k) g(lambda_l); F[k, l] = E g'_k g_l."""
+    K = Q.shape[0]
+    for k in range(K):
+        c = Q[k, k]
+        if not c > 0.0 and (act == RELU or not c >= 0.0):
+            status[0], status[1], status[2] = BAD_VARIANCE, k, k
+            status_value[0] = c
+            return
+        s1 = _single(act, centred, b[k], c)
+        d1 = _diag(act, centred, b[k], c)
+        for i in range(4):
+            e[k, i] = s1[i]
+        G[k, k], P[k, k], S[k, k], F[k, k] = d1[0], d1[1], d1[2], d1[3]
+    for k in range(K):
+        for l in range(k + 1, K):
+            c11, c22, c12 = Q[k, k], Q[l, l], Q[k, l]
+            scale = math.sqrt(c11 * c22)
+            if scale > 0.0:
+                r = c12 / scale
+                if not abs(r) <= 1.0 + 1e-9:
+                    status[0], status[1], status[2] = BAD_CORRELATION, k, l
+                    status_value[0] = r
+                    return
+                lim = (1.0 - CLAMP) * scale if (act == RELU and not centred) else scale
+                c12 = min(max(c12, -lim), lim)
+            out = _pair(act, centred, b[k], b[l], c11, c12, c22)
+            G[k, l] = G[l, k] = out[0]
+            P[k, l] = P[l, k] = out[1]
+            S[k, l], S[l, k] = out[2], out[3]
+            F[k, l], F[l, k] = out[4], out[5]
+    for k in range(K):
+        for i in range(4):
+            if not math.isfinite(e[k, i]):
+                status[0], status[1], status[2] = NOT_FINITE, k, k
+                return
+        for l in range(K):
+            if not (math.isfinite(G[k, l]) and math.isfinite(P[k, l])
+                    and math.isfinite(S[k, l]) and math.isfinite(F[k, l])):
+                status[0], status[1], status[2] = NOT_FINITE, k, l
+                return
+
+
+@njit(cache=True)
+def global_order_parameters(y, p, n, m, off, K, tied, Q, R, T, T0):
+    """Q, R, T, T0 from the group factors (see the module docstring)."""
+    Q[:, :] = 0.0
+    R[:, :] = 0.0
+    T[:, :] = 0.0
+    T0[:, :] = 0.0
+    for g in range(p.shape[0]):
+        Z = y[off[g]:off[g + 1]].reshape((-1, m[g]))
+        w = n[g] * p[g]
+        for k in range(K):
+            for l in range(K):
+                qq = 0.0
+                for c in range(m[g]):
+                    qq += Z[k, c] * Z[l, c]
+                Q[k, l] += w * qq
+                if tied:
+                    T0[k, l] += n[g] * qq
+                else:
+                    rr = 0.0
+                    tt = 0.0
+                    for c in range(m[g]):
+                        rr += Z[K + k, c] * Z[l, c]
+                        tt += Z[K + k, c] * Z[K + l, c]
+                    R[k, l] += w * rr
+                    T[k, l] += w * tt
+                    T0[k, l] += n[g] * tt
+    if tied:
+        R[:, :] = Q
+        T[:, :] = Q
+
+
+@njit(cache=True)
+def coefficients(K, R, T0, e, P, S, F, truncated, a, f):
+    """The matrices a (encoder coupling) and f (bias drift) of the module docstring."""
+    for l in range(K):
+        for j in range(K):
+            masked = truncated and j > l
+            a[l, j] = 0.0 if masked else -T0[l, j] * P[l, j]
+        diag = R[l, l] * e[l, 3]
+        drift = R[l, l] * e[l, 2]
+        for j in range(K):
+            if not (truncated and j > l):
+                diag -= T0[l, j] * S[l, j]
+                drift -= T0[l, j] * F[l, j]
+        a[l, l] += diag
+        f[l] = drift
+
+
+@njit(cache=True)
+def reconstruction_error(total, K, R, T0, e, G):
+    """Tr(Omega)/2D - sum_k R_kk E g'(lambda_k) + 1/2 sum_kl T0_kl E g_k g_l."""
+    err = total
+    for k in range(K):
+        err -= R[k, k] * e[k, 1]
+        for l in range(K):
+            err += 0.5 * T0[k, l] * G[k, l]
+    return err
+
+
+@njit(cache=True)
+def rhs(y, dy, p, n, m, off, K, eta_W, eta_V, act, tied, train_bias, truncated, status,
+        status_value):
+    """Write dy/dt of the state ``y`` into ``dy``; return the reconstruction error at y."""
+    ngroups = p.shape[0]
+    off_b = off[ngroups]
+    b = y[off_b:off_b + K]
+    centred = not train_bias
+    for k in range(K):
+        if b[k] != 0.0:
+            centred = False
+    Q = np.empty((K, K))
+    R = np.empty((K, K))
+    T = np.empty((K, K))
+    T0 = np.empty((K, K))
+    global_order_parameters(y, p, n, m, off, K, tied, Q, R, T, T0)
+    for k in range(K):
+        if not abs(Q[k, k]) < BLOW_UP_LIMIT:
+            status[0], status[1], status[2] = BLOW_UP, k, k
+            status_value[0] = Q[k, k]
+            return math.nan
+    e = np.empty((K, 4))
+    G = np.empty((K, K))
+    P = np.empty((K, K))
+    S = np.empty((K, K))
+    F = np.empty((K, K))
+    gaussian_averages(act, centred, Q, b, e, G, P, S, F, status, status_value)
+    if status[0] != OK:
+        return math.nan
+    a = np.empty((K, K))
+    f = np.empty(K)
+    coefficients(K, R, T0, e, P, S, F, truncated, a, f)
+    Gt = G.copy()
+    if truncated:
+        for k in range(K):
+            for j in range(k + 1, K):
+                Gt[k, j] = 0.0
+    beta = e[:, 1]
+    total = 0.0
+    for g in range(ngroups):
+        total += 0.5 * n[g] * p[g]
+        pg = p[g]
+        Z = y[off[g]:off[g + 1]].reshape((-1, m[g]))
+        dZ = dy[off[g]:off[g + 1]].reshape((-1, m[g]))
+        for c in range(m[g]):
+            for k in range(K):
+                aw = 0.0
+                gu = 0.0
+                for j in range(K):
+                    aw += a[k, j] * Z[j, c]
+                    gu += Gt[k, j] * Z[(j if tied else K + j), c]
+                if tied:
+                    dZ[k, c] = eta_W * (pg * (aw + 2.0 * beta[k] * Z[k, c]) - gu)
+                else:
+                    dZ[k, c] = eta_W * pg * (aw + beta[k] * Z[K + k, c])
+                    dZ[K + k, c] = eta_V * (pg * beta[k] * Z[k, c] - gu)
+    for k in range(K):
+        dy[off_b + k] = eta_W * f[k] if train_bias else 0.0
+    return reconstruction_error(total, K, R, T0, e, G)
