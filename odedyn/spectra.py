@@ -70,10 +70,13 @@ class Spectrum:
         """Tr(Omega) / (2D): the error of the network that outputs zero."""
         return float(self.eigenvalues.sum() / (2.0 * self.D))
 
-    def grouping(self, bins=None, rtol=1e-12):
+    def grouping(self, bins=None, rtol=1e-12, merge=True):
         """Group equal eigenvalues (to ``rtol``) exactly, or into ``bins`` bins of equal mass
-        on a log scale of the non-zero eigenvalues (zeros keep a group of their own)."""
+        on a log scale of the non-zero eigenvalues (zeros keep a group of their own).
+        ``merge=False`` keeps every direction in a group of its own (the full system)."""
         ev = self.eigenvalues
+        if not merge:
+            return Grouping(labels=np.arange(self.D), p=ev / self.D, n=np.ones(self.D))
         if bins is None:
             order = np.argsort(ev, kind="stable")
             s = ev[order]

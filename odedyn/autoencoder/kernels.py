@@ -102,9 +102,14 @@ def gaussian_averages(act, centred, Q, b, e, G, P, S, F, status, status_value):
     """Fill the averages over lambda ~ N(b, Q): e[k] = (E g, E g', E g'', E g''') of unit k;
     G, P = E g g^T, E g' g'^T; S[k, l] = E g''(lambda_k) g(lambda_l); F[k, l] = E g'_k g_l."""
     K = Q.shape[0]
+    qmax = 0.0
+    for k in range(K):
+        qmax = max(qmax, abs(Q[k, k]))
     for k in range(K):
         c = Q[k, k]
-        if not c > 0.0 and (act == RELU or not c >= 0.0):
+        # ReLU averages diverge as a variance vanishes: below round-off of the largest one it is
+        # zero for all purposes
+        if not c >= 0.0 or (act == RELU and not c > 1e-12 * qmax):
             status[0], status[1], status[2] = BAD_VARIANCE, k, k
             status_value[0] = c
             return
