@@ -30,7 +30,7 @@ def _process_age():
         return time.perf_counter() - IMPORT_TIME
 
 
-def _curves_json(traj, error_name, names=("Q", "R", "T", "T0", "b"), sem=False):
+def _curves_json(traj, error_name, names, sem=False):
     out = {"t": traj.t, error_name: traj[error_name],
            "order_parameters": {n: traj[n] for n in names if n in traj.curves}}
     if sem:
@@ -64,7 +64,7 @@ def cmd_integrate(args):
         save(args.out, _arrays(traj) | exp.saved_arrays(),
              provenance(exp.config) | {"timing": timing, "summary": summary})
     if args.json:
-        _emit(_curves_json(traj, exp.error_name) | {"timing": timing} | summary)
+        _emit(_curves_json(traj, exp.error_name, exp.order_parameter_names) | {"timing": timing} | summary)
     else:
         print("%s: final %s = %.6g at t = %g (%d RHS evaluations, %.3f s)"
               % (args.config, exp.error_name, traj[exp.error_name][-1], traj.t[-1],
@@ -80,7 +80,7 @@ def cmd_simulate(args):
     if args.out:
         save(args.out, _arrays(sim), provenance(exp.config) | {"simulation": meta})
     if args.json:
-        _emit(_curves_json(sim, exp.error_name, sem=True) | {"simulation": meta})
+        _emit(_curves_json(sim, exp.error_name, exp.order_parameter_names, sem=True) | {"simulation": meta})
     else:
         print("%s: D = %d, %d seeds: final %s = %.6g +- %.2g (%.1f s)%s"
               % (args.config, exp.D, args.seeds, exp.error_name, sim[exp.error_name][-1],
@@ -99,7 +99,7 @@ def cmd_compare(args):
     name = os.path.splitext(os.path.basename(args.config))[0]
     paths = {}
     if args.out:
-        fig = comparison_figure(theory, sim, exp.error_name,
+        fig = comparison_figure(theory, sim, exp.error_name, exp.order_parameter_names[:2],
                                 title="%s: theory vs SGD (D = %d)" % (name, exp.D))
         png, pdf = save_figure(fig, args.out, name + "-compare")
         npz, sidecar = save(os.path.join(args.out, name + "-compare.npz"),
@@ -107,8 +107,8 @@ def cmd_compare(args):
                             provenance(exp.config) | {"summary": summary})
         paths = {"figure": png, "figure_pdf": pdf, "arrays": npz, "sidecar": sidecar}
     if args.json:
-        _emit({"theory": _curves_json(theory, exp.error_name),
-               "simulation": _curves_json(sim, exp.error_name, sem=True),
+        _emit({"theory": _curves_json(theory, exp.error_name, exp.order_parameter_names),
+               "simulation": _curves_json(sim, exp.error_name, exp.order_parameter_names, sem=True),
                "summary": summary, "files": paths})
     else:
         dev = summary["deviation"][exp.error_name]

@@ -3,9 +3,6 @@ times, the deviation summary in units of the simulation's standard error, and fi
 scaling of the theory-simulation distance."""
 import numpy as np
 
-DEFAULT_OBSERVABLES = ("Q", "R", "T0")
-
-
 def deviation(theory, sim, names):
     """For each name: the largest |theory - mean| / sem over output times after the first
     (entries with zero sem are skipped), and the largest absolute difference."""
@@ -22,12 +19,14 @@ def deviation(theory, sim, names):
     return out
 
 
-def compare(exp, seeds=8, workers=None, progress=True, observables=DEFAULT_OBSERVABLES):
+def compare(exp, seeds=8, workers=None, progress=True, observables=None):
     """Theory and ``seeds`` simulations of ``exp`` from its initial network; returns
-    (theory, sim, summary)."""
+    (theory, sim, summary). ``observables`` default to the experiment's order parameters."""
     sim = exp.simulate(seeds=seeds, workers=workers, progress=progress)
     theory = exp.integrate(sim.t)
-    names = (exp.error_name,) + tuple(observables)
+    if observables is None:
+        observables = exp.order_parameter_names
+    names = (exp.error_name,) + tuple(n for n in observables if n + "_sem" in sim.curves)
     summary = {"D": exp.D, "seeds": seeds, "deviation": deviation(theory, sim, names),
                "interrupted": sim.meta.get("interrupted", False)}
     summary["max_z"] = max(v["max_z"] for v in summary["deviation"].values())

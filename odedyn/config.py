@@ -11,6 +11,9 @@ from .errors import ConfigError
 
 KINDS = {
     "autoencoder": "odedyn.autoencoder.experiment",
+    "sign-autoencoder": "odedyn.onebit.experiment",
+    "group-sparse-autoencoder": "odedyn.groupsparse.experiment",
+    "deep-autoencoder": "odedyn.manifold.experiment",
 }
 
 _MISSING = object()

@@ -63,14 +63,19 @@ def comparison_figure(theory, sim, error_name="error", order_names=("Q", "R"), t
     time_axis(ax)
     i = 0
     for name in order_names:
-        K = theory[name].shape[1]
-        for k in range(K):
+        th, mean, sem = (np.asarray(c) for c in (theory[name], sim[name], sim[name + "_sem"]))
+        if th.ndim == 3:  # K x K matrices: their diagonals
+            picks = [((slice(None), k, k), r"$%s_{%d%d}$" % (name, k + 1, k + 1))
+                     for k in range(th.shape[1])]
+        elif th.ndim == 2:
+            picks = [((slice(None), k), r"$%s_{%d}$" % (name, k + 1)) for k in range(th.shape[1])]
+        else:
+            picks = [((slice(None),), name)]
+        for idx, label in picks:
             c = COLORS[i % len(COLORS)]
             i += 1
-            label = r"$%s_{%d%d}$" % (name, k + 1, k + 1)
-            theory_line(ax, theory.t, theory[name][:, k, k], c, label)
-            simulation_points(ax, sim.t, sim[name][:, k, k], sim[name + "_sem"][:, k, k], c,
-                              every=max(1, len(sim.t) // 30))
+            theory_line(ax, theory.t, th[idx], c, label)
+            simulation_points(ax, sim.t, mean[idx], sem[idx], c, every=max(1, len(sim.t) // 30))
     ax.set_ylabel("order parameters")
     ax.legend(ncol=2, fontsize=8)
     if title:

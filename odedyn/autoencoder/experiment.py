@@ -10,15 +10,16 @@ import numpy as np
 from .. import spectra
 from ..config import Section
 from ..errors import ConfigError
+from ..experiment import Experiment as BaseExperiment
 from ..integrate import output_times
 from ..simulation import reduce_seeds, run_seeds
 from . import kernels
 from .model import Autoencoder
-from .simulate import measure, population_error, sgd_steps
+from .simulate import empirical_error, measure, population_error, sgd_steps
 
 
 @dataclass
-class Experiment:
+class Experiment(BaseExperiment):
     model: Autoencoder
     spectrum: spectra.Spectrum
     W0: np.ndarray
@@ -34,6 +35,7 @@ class Experiment:
     train_on_data: bool = False
 
     error_name = "error"
+    order_parameter_names = ("Q", "R", "T", "T0", "b")
 
     @property
     def D(self):
@@ -45,11 +47,6 @@ class Experiment:
     def initial_state(self, grouping=None):
         """The macroscopic state of the initial network (the public weights -> order map)."""
         return self.model.order_parameters(self.W0, self.V0, self.b0, grouping or self.grouping())
-
-    def snap_times(self, times=None):
-        """Output times on the simulation's grid of 1/D (steps are whole)."""
-        times = self.times if times is None else times
-        return np.unique(np.round(np.asarray(times) * self.D)) / self.D
 
     def saved_arrays(self):
         """Arrays that go into --out files besides the curves: the initial network."""
@@ -71,7 +68,7 @@ class Experiment:
     def simulate(self, seeds=4, workers=None, progress=True, first_seed=None):
         """Online SGD from the initial network, one run per seed (the SGD noise differs, the
         initial network is the same); observables at the output times snapped to 1/D."""
-        times = self.snap_times()
+        times = self.snap_times(self.times)
         steps = np.round(times * self.D).astype(np.int64)
         grouping = self.grouping()
         labels, ngroups = grouping.labels, grouping.size
@@ -105,7 +102,8 @@ class Experiment:
                 for name, val in (("Q", Q), ("R", R), ("T", T), ("T0", T0), ("b", b.copy()),
                                   ("q_groups", q), ("r_groups", r), ("t_groups", t)):
                     rec[name].append(val)
-                rec["error"].append(population_error(m, total, Q, R, T0, b))
+                rec["error"].append(empirical_error(W, V, b, data, args[2]) if len(data)
+                                    else population_error(m, total, Q, R, T0, b))
             return {k: np.array(v) for k, v in rec.items()}
 
         t0 = time.perf_counter()

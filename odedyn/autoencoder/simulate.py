@@ -127,6 +127,27 @@ def measure(W, V, rho, labels, ngroups):
     return Q, R, T, T0, q, r, t
 
 
+@njit(cache=True)
+def empirical_error(W, V, b, data, act):
+    """Mean of |x - xhat|^2 / 2D over the rows of ``data`` (real inputs, eigenbasis)."""
+    K, D = W.shape
+    sD = math.sqrt(D)
+    g = np.empty(K)
+    total = 0.0
+    for row in range(data.shape[0]):
+        for k in range(K):
+            s = 0.0
+            for i in range(D):
+                s += W[k, i] * data[row, i]
+            g[k] = _activation(act, s / sD + b[k])[0]
+        for i in range(D):
+            r = data[row, i]
+            for k in range(K):
+                r -= V[k, i] * g[k]
+            total += r * r
+    return total / (2.0 * D * data.shape[0])
+
+
 def population_error(model, total, Q, R, T0, b):
     """The exact population reconstruction error of a network with these order parameters."""
     K = model.K
