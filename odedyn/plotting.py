@@ -25,7 +25,9 @@ def time_axis(ax, log=True):
 
 def theory_line(ax, t, y, color, label=None, **kw):
     mask = t > 0 if ax.get_xscale() == "log" else slice(None)
-    ax.plot(np.asarray(t)[mask], np.asarray(y)[mask], "-", color=color, lw=1.6, label=label, **kw)
+    kw.setdefault("ls", "-")
+    kw.setdefault("lw", 1.6)
+    ax.plot(np.asarray(t)[mask], np.asarray(y)[mask], color=color, label=label, **kw)
 
 
 def simulation_points(ax, t, y, sem, color, label=None, every=1):

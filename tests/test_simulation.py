@@ -80,11 +80,12 @@ def test_linear_deviation_is_the_finite_size_correction():
 
 def test_digits_real_rows_follow_the_gaussian_theory():
     """Gaussian universality (seed 001): SGD on the real digits images (error measured on the
-    images) stays within 1% (relative) of the theory driven by their empirical spectrum; SGD on
-    Gaussian inputs with that spectrum is within 4 standard errors."""
+    images) stays within 2% (relative) of the theory driven by their empirical spectrum; at
+    D = 64 finite-size corrections are O(1/D) ~ 1.6%. SGD on Gaussian inputs with that spectrum
+    is within 4 standard errors."""
     cfg = {"model": {"activation": "erf", "K": 3},
            "data": {"spectrum": "dataset", "dataset": "digits"},
-           "training": {"lr": 0.5, "t_max": 40.0}, "init": {"std": 0.3, "seed": 0},
+           "training": {"lr": 1.0, "t_max": 100.0}, "init": {"std": 0.3, "seed": 0},
            "output": {"n_times": 30}}
     rel = {}
     for data in ("rows", "gaussian"):
@@ -93,4 +94,5 @@ def test_digits_real_rows_follow_the_gaussian_theory():
         rel[data] = np.max(np.abs(sim["error"] - theory["error"]) / theory["error"])
         if data == "gaussian":
             assert summary["deviation"]["error"]["max_z"] < 4.0, summary
-    assert rel["rows"] < 0.01, rel
+    assert rel["rows"] < 0.02, rel
+    assert theory["error"][-1] < 0.7 * theory["error"][0]

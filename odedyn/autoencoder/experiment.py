@@ -202,7 +202,7 @@ def _spectrum(ds, base_dir, D_override):
             raise ConfigError("--D", D_override, "an explicit spectrum fixes D = %d" % spec.D)
     else:
         name = ds.string("dataset")
-        if name.endswith(".npy"):
+        if name.endswith(".npy") and ":" not in name:
             path = ds.path("dataset", base_dir)
             X = np.load(path)
         else:
@@ -234,3 +234,35 @@ def _initial_network(ins, base_dir, model, D):
     seed = ins.integer("seed", 0, minimum=0)
     ins.close()
     return seed, std, model.random_weights(D, std, seed)
+
+
+DEFAULTS = {
+    "model": {"kind": "autoencoder", "activation": "erf", "K": 2},
+    "data": {"D": 1000, "spectrum": "spiked", "spikes": [0.7, 0.25], "bulk": 0.03},
+    "training": {"lr": 1.0, "t_max": 40.0},
+    "init": {"std": 0.3, "seed": 0},
+}
+
+
+def configure(**sections):
+    """An Experiment from DEFAULTS updated section by section, e.g.
+    configure(model={"K": 3}, data={"spikes": [0.6, 0.2, 0.07]}, training={"t_max": 300.0})."""
+    cfg = {k: dict(v) for k, v in DEFAULTS.items()}
+    for name, values in sections.items():
+        cfg[name] = dict(cfg.get(name, {}), **values)
+    return from_config(cfg)
+
+
+def pca_errors(spectrum, K):
+    """Errors of the best linear reconstruction with 0, 1, ..., K principal components."""
+    ev = np.sort(spectrum.eigenvalues)[::-1]
+    return [float((ev.sum() - ev[:k].sum()) / (2 * spectrum.D)) for k in range(K + 1)]
+
+
+def decoder_overlaps(traj, directions):
+    """|cos(v_k, u_tau)| = sqrt(t_kk(tau) / T0_kk) for the groups ``directions`` (each a single
+    eigendirection, e.g. the spikes): array (len(t), K, len(directions))."""
+    t = np.asarray(traj["t_groups"])[:, directions]          # (nt, n, K, K)
+    diag = np.diagonal(t, axis1=2, axis2=3)                  # (nt, n, K)
+    T0 = np.diagonal(np.asarray(traj["T0"]), axis1=1, axis2=2)  # (nt, K)
+    return np.sqrt(np.clip(diag / T0[:, None, :], 0, None)).transpose(0, 2, 1)

@@ -193,4 +193,33 @@ class Autoencoder:
         obs = [observe(t, y) for t, y in zip(times, ys)]
         curves = {key: np.array([o[key] for o in obs]) for key in obs[0]}
         return Trajectory(np.asarray(times, dtype=float), curves,
-                          {"rhs_evaluations": int(nfev), "groups": int(grouping.size)})
+                          {"rhs_evaluations": int(nfev), "groups": int(grouping.size),
+                           "final_state": ys[-1].copy()})
+
+    def fixed_point(self, y_guess, grouping, groups):
+        """A fixed point of the equations near ``y_guess``, solving dy/dt = 0 for the factors of
+        ``groups`` (the others, e.g. a bulk that has decayed to zero, are held fixed).
+        Returns (y*, error at y*, eigenvalues of the Jacobian restricted to the free entries)."""
+        from scipy.optimize import root
+        rhs, observe = self.compiled(grouping)
+        _, off = self.layout(grouping)
+        free = np.concatenate([np.arange(off[g], off[g + 1]) for g in groups])
+        y = np.array(y_guess, dtype=float)
+
+        def f(z):
+            y[free] = z
+            return rhs(0.0, y)[free]
+
+        sol = root(f, y[free], method="hybr", options={"xtol": 1e-13})
+        if not sol.success:
+            raise NumericalError(np.inf, "fixed point not found: %s" % sol.message)
+        y[free] = sol.x
+        eps = 1e-7
+        jac = np.empty((len(free), len(free)))
+        base = f(sol.x.copy())
+        for i in range(len(free)):
+            z = sol.x.copy()
+            z[i] += eps
+            jac[:, i] = (f(z) - base) / eps
+        y[free] = sol.x
+        return y.copy(), float(observe(0.0, y)["error"]), np.linalg.eigvals(jac)
