@@ -55,6 +55,7 @@ def cmd_integrate(args):
     from .config import experiment
     from .results import provenance, save
     exp = experiment(args.config)
+    exp.prepare()
     startup = _process_age()
     traj = exp.integrate()
     timing = {"integrate_s": traj.meta["integrate_s"], "startup_s": startup}

@@ -24,6 +24,9 @@ class Experiment:
         """Input dimension (used for --D and for snapping times to the simulation's grid)."""
         raise NotImplementedError
 
+    def prepare(self):
+        """Compile or load the compiled kernels (part of start-up, not of the integration)."""
+
     def integrate(self, times=None):
         """Theory curve: a Trajectory with ``error_name`` and the order parameters at ``times``
         (default: the experiment's output times); meta['integrate_s'] = wall seconds."""

@@ -1,18 +1,23 @@
 """The shared integrator. Owns: turning a right-hand side into a trajectory at requested output
-times, with scipy's ``solve_ivp`` (the reference path) or a fixed-step classical Runge-Kutta
-scheme (an independent check), and stopping with a NumericalError that says when and what
-went wrong instead of returning garbage.
+times, with a compiled Dormand-Prince 5(4) loop (``method="dopri5"``, the default: generated per
+model family by derivations/integrators.py), scipy's ``solve_ivp`` (the reference path, any of
+its methods), or a fixed-step classical Runge-Kutta scheme (an independent check); and stopping
+with a NumericalError that says when and what went wrong instead of returning garbage.
 
-A right-hand side is a callable ``f(t, y) -> dy/dt`` that may itself raise NumericalError.
+A Python right-hand side is a callable ``f(t, y) -> dy/dt`` that may raise NumericalError.
 """
 import numpy as np
 from scipy.integrate import solve_ivp
 
 from .errors import NumericalError
 
-DEFAULT_METHOD = "DOP853"
+COMPILED = "dopri5"
+SCIPY_METHODS = ("RK45", "RK23", "DOP853", "Radau", "BDF", "LSODA")
+METHODS = (COMPILED,) + SCIPY_METHODS
+DEFAULT_METHOD = COMPILED
 DEFAULT_RTOL = 1e-9
 DEFAULT_ATOL = 1e-12
+MAX_STEPS = 10_000_000
 
 
 def output_times(t_max, n_times=60, t_first=None, extra=()):
@@ -34,8 +39,26 @@ def _check(t, y, names=None):
         raise NumericalError(t, "non-finite state (%s = %r)" % (where, y[i]))
 
 
-def solve(rhs, y0, times, method=DEFAULT_METHOD, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL,
-          names=None):
+def solve_compiled(integrate, y0, times, args, trouble, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
+    """Run a generated compiled integrator (see derivations/integrators.py); ``trouble()``
+    describes what the right-hand side reported. Returns (states at times, RHS evaluations)."""
+    times = np.asarray(times, dtype=float)
+    y0 = np.ascontiguousarray(y0, dtype=float)
+    _check(times[0], y0)
+    out = np.empty((len(times), len(y0)))
+    nfev, steps, code, t = integrate(y0, times, float(rtol), float(atol), MAX_STEPS, out, args)
+    if code == 1:
+        raise NumericalError(t, trouble())
+    if code == 2:
+        raise NumericalError(t, "step size underflow (the equations became stiff or singular)")
+    if code == 3:
+        raise NumericalError(t, "more than %d steps" % MAX_STEPS)
+    if code == 4:
+        raise NumericalError(t, "non-finite state")
+    return out, int(nfev)
+
+
+def solve(rhs, y0, times, method="DOP853", rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, names=None):
     """Integrate from times[0] and return the states at ``times`` (shape (len(times), len(y0)))
     and the number of right-hand-side evaluations."""
     times = np.asarray(times, dtype=float)

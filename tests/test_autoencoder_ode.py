@@ -17,7 +17,7 @@ K = 3
 def kernel_inputs(model, W, V, b, spectrum):
     grouping = spectrum.grouping(merge=False)
     y = model.order_parameters(W, V, b, grouping)
-    rhs, _ = model.compiled(grouping)
+    rhs = model.compiled(grouping)[0]
     dy = rhs(0.0, y)
     m, off = model.layout(grouping)
     Q, R, T, T0 = (np.empty((K, K)) for _ in range(4))

@@ -55,7 +55,7 @@ def test_scipy_path_agrees_with_fixed_step_runge_kutta():
     y0 = model.order_parameters(W, V, b, g)
     times = np.linspace(0, 10, 6)
     adaptive = model.theory(y0, g, times, **TIGHT)
-    rhs, observe = model.compiled(g)
+    rhs, observe = model.compiled(g)[:2]
     ys = solve_fixed(rhs, y0, times, dt=0.005)
     err = np.array([observe(t, y)["error"] for t, y in zip(times, ys)])
     np.testing.assert_allclose(adaptive["error"], err, rtol=0, atol=1e-9)
@@ -100,3 +100,18 @@ def test_output_times_are_log_spaced_with_extras():
     assert t[0] == 0.0 and t[-1] == 40.0 and 3.0 in t and 50.0 not in t
     logs = np.diff(np.log(t[(t > 0) & (t != 3.0)]))
     np.testing.assert_allclose(logs, logs[0])
+
+
+def test_compiled_dopri5_agrees_with_scipy_reference():
+    spectrum = spiked(300, [0.7, 0.25], 0.03)
+    for kw in ({"activation": "erf"}, {"activation": "relu", "train_bias": True},
+               {"activation": "erf", "tied": True}):
+        model = Autoencoder(K=2, **kw)
+        W, V, b = model.random_weights(spectrum.D, 0.3, 1)
+        g = spectrum.grouping()
+        y0 = model.order_parameters(W, V, b, g)
+        times = output_times(30.0, 20)
+        fast = model.theory(y0, g, times, method="dopri5", rtol=1e-10, atol=1e-12)
+        ref = model.theory(y0, g, times, method="DOP853", **TIGHT)
+        np.testing.assert_allclose(fast["error"], ref["error"], rtol=0, atol=1e-8)
+        np.testing.assert_allclose(fast["Q"], ref["Q"], rtol=0, atol=1e-8)

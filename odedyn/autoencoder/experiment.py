@@ -11,7 +11,7 @@ from .. import spectra
 from ..config import Section
 from ..errors import ConfigError
 from ..experiment import Experiment as BaseExperiment
-from ..integrate import output_times
+from ..integrate import METHODS, output_times
 from ..simulation import reduce_seeds, run_seeds
 from . import kernels
 from .model import Autoencoder
@@ -54,6 +54,10 @@ class Experiment(BaseExperiment):
                 "eigenvalues": self.spectrum.eigenvalues}
 
     # ------------------------------------------------------------ theory
+    def prepare(self):
+        grouping = self.grouping()
+        self.model.theory(self.initial_state(grouping), grouping, [0.0, 1e-9], **self.solver)
+
     def integrate(self, times=None):
         grouping = self.grouping()
         t0 = time.perf_counter()
@@ -157,8 +161,7 @@ def from_config(cfg, base_dir=".", D=None):
                          out.numbers("times", []))
     out.close()
     sv = Section(cfg, "solver", required=False)
-    solver = {k: v for k, v in (("method", sv.string("method", None,
-                                                     ("RK45", "DOP853", "Radau", "BDF", "LSODA"))),
+    solver = {k: v for k, v in (("method", sv.string("method", None, METHODS)),
                                 ("rtol", sv.number("rtol", None, positive=True)),
                                 ("atol", sv.number("atol", None, positive=True))) if v is not None}
     sv.close()

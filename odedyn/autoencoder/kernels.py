@@ -149,31 +149,42 @@ def gaussian_averages(act, centred, Q, b, e, G, P, S, F, status, status_value):
 
 @njit(cache=True)
 def global_order_parameters(y, p, n, m, off, K, tied, Q, R, T, T0):
-    """Q, R, T, T0 from the group factors (see the module docstring)."""
+    """Q, R, T, T0 from the group factors (see the module docstring); the symmetric ones on
+    one triangle."""
     Q[:, :] = 0.0
     R[:, :] = 0.0
     T[:, :] = 0.0
     T0[:, :] = 0.0
     for g in range(p.shape[0]):
-        Z = y[off[g]:off[g + 1]].reshape((-1, m[g]))
+        mg = m[g]
+        base = off[g]  # factor entry (row, c) is y[base + row * mg + c]
         w = n[g] * p[g]
         for k in range(K):
             for l in range(K):
+                if not tied:
+                    rr = 0.0
+                    for c in range(mg):
+                        rr += y[base + (K + k) * mg + c] * y[base + l * mg + c]
+                    R[k, l] += w * rr
+                if l < k:
+                    continue
                 qq = 0.0
-                for c in range(m[g]):
-                    qq += Z[k, c] * Z[l, c]
+                for c in range(mg):
+                    qq += y[base + k * mg + c] * y[base + l * mg + c]
                 Q[k, l] += w * qq
                 if tied:
                     T0[k, l] += n[g] * qq
                 else:
-                    rr = 0.0
                     tt = 0.0
-                    for c in range(m[g]):
-                        rr += Z[K + k, c] * Z[l, c]
-                        tt += Z[K + k, c] * Z[K + l, c]
-                    R[k, l] += w * rr
+                    for c in range(mg):
+                        tt += y[base + (K + k) * mg + c] * y[base + (K + l) * mg + c]
                     T[k, l] += w * tt
                     T0[k, l] += n[g] * tt
+    for k in range(K):
+        for l in range(k):
+            Q[k, l] = Q[l, k]
+            T[k, l] = T[l, k]
+            T0[k, l] = T0[l, k]
     if tied:
         R[:, :] = Q
         T[:, :] = Q
@@ -207,10 +218,16 @@ def reconstruction_error(total, K, R, T0, e, G):
     return err
 
 
+def workspace(K):
+    """Scratch memory for ``rhs`` (so that no step allocates)."""
+    return np.empty(10 * K * K + 5 * K)
+
+
 @njit(cache=True)
-def rhs(y, dy, p, n, m, off, K, eta_W, eta_V, act, tied, train_bias, truncated, status,
+def rhs(y, dy, p, n, m, off, K, eta_W, eta_V, act, tied, train_bias, truncated, work, status,
         status_value):
-    """Write dy/dt of the state ``y`` into ``dy``; return the reconstruction error at y."""
+    """Write dy/dt of the state ``y`` into ``dy``; return the reconstruction error at y.
+    ``work`` is scratch memory from ``workspace(K)``."""
     ngroups = p.shape[0]
     off_b = off[ngroups]
     b = y[off_b:off_b + K]
@@ -218,51 +235,73 @@ def rhs(y, dy, p, n, m, off, K, eta_W, eta_V, act, tied, train_bias, truncated, 
     for k in range(K):
         if b[k] != 0.0:
             centred = False
-    Q = np.empty((K, K))
-    R = np.empty((K, K))
-    T = np.empty((K, K))
-    T0 = np.empty((K, K))
+    KK = K * K
+    Q = work[0:KK].reshape((K, K))
+    R = work[KK:2 * KK].reshape((K, K))
+    T = work[2 * KK:3 * KK].reshape((K, K))
+    T0 = work[3 * KK:4 * KK].reshape((K, K))
+    G = work[4 * KK:5 * KK].reshape((K, K))
+    P = work[5 * KK:6 * KK].reshape((K, K))
+    S = work[6 * KK:7 * KK].reshape((K, K))
+    F = work[7 * KK:8 * KK].reshape((K, K))
+    a = work[8 * KK:9 * KK].reshape((K, K))
+    Gt = work[9 * KK:10 * KK].reshape((K, K))
+    e = work[10 * KK:10 * KK + 4 * K].reshape((K, 4))
+    f = work[10 * KK + 4 * K:10 * KK + 5 * K]
     global_order_parameters(y, p, n, m, off, K, tied, Q, R, T, T0)
     for k in range(K):
         if not abs(Q[k, k]) < BLOW_UP_LIMIT:
             status[0], status[1], status[2] = BLOW_UP, k, k
             status_value[0] = Q[k, k]
             return math.nan
-    e = np.empty((K, 4))
-    G = np.empty((K, K))
-    P = np.empty((K, K))
-    S = np.empty((K, K))
-    F = np.empty((K, K))
     gaussian_averages(act, centred, Q, b, e, G, P, S, F, status, status_value)
     if status[0] != OK:
         return math.nan
-    a = np.empty((K, K))
-    f = np.empty(K)
     coefficients(K, R, T0, e, P, S, F, truncated, a, f)
-    Gt = G.copy()
-    if truncated:
-        for k in range(K):
-            for j in range(k + 1, K):
-                Gt[k, j] = 0.0
-    beta = e[:, 1]
+    for k in range(K):
+        for j in range(K):
+            Gt[k, j] = 0.0 if (truncated and j > k) else G[k, j]
     total = 0.0
+    u_row = 0 if tied else K  # row of u_j (= w_j when tied) in a factor
     for g in range(ngroups):
         total += 0.5 * n[g] * p[g]
         pg = p[g]
-        Z = y[off[g]:off[g + 1]].reshape((-1, m[g]))
-        dZ = dy[off[g]:off[g + 1]].reshape((-1, m[g]))
-        for c in range(m[g]):
+        mg = m[g]
+        base = off[g]  # factor entry (row, c) is y[base + row * mg + c]
+        for c in range(mg):
             for k in range(K):
                 aw = 0.0
                 gu = 0.0
                 for j in range(K):
-                    aw += a[k, j] * Z[j, c]
-                    gu += Gt[k, j] * Z[(j if tied else K + j), c]
+                    aw += a[k, j] * y[base + j * mg + c]
+                    gu += Gt[k, j] * y[base + (u_row + j) * mg + c]
+                wk = y[base + k * mg + c]
                 if tied:
-                    dZ[k, c] = eta_W * (pg * (aw + 2.0 * beta[k] * Z[k, c]) - gu)
+                    dy[base + k * mg + c] = eta_W * (pg * (aw + 2.0 * e[k, 1] * wk) - gu)
                 else:
-                    dZ[k, c] = eta_W * pg * (aw + beta[k] * Z[K + k, c])
-                    dZ[K + k, c] = eta_V * (pg * beta[k] * Z[k, c] - gu)
+                    uk = y[base + (K + k) * mg + c]
+                    dy[base + k * mg + c] = eta_W * pg * (aw + e[k, 1] * uk)
+                    dy[base + (K + k) * mg + c] = eta_V * (pg * e[k, 1] * wk - gu)
     for k in range(K):
         dy[off_b + k] = eta_W * f[k] if train_bias else 0.0
     return reconstruction_error(total, K, R, T0, e, G)
+
+
+@njit(cache=True)
+def group_moments(y, m, off, K, rows, q, r, t):
+    """Group means of q, r, t (each (G, K, K)) from the factors: Z Z^T blocks."""
+    for g in range(m.shape[0]):
+        Z = y[off[g]:off[g + 1]].reshape((rows, m[g]))
+        for k in range(K):
+            for l in range(K):
+                qq = 0.0
+                rr = 0.0
+                tt = 0.0
+                for c in range(m[g]):
+                    qq += Z[k, c] * Z[l, c]
+                    if rows > K:
+                        rr += Z[K + k, c] * Z[l, c]
+                        tt += Z[K + k, c] * Z[K + l, c]
+                q[g, k, l] = qq
+                r[g, k, l] = rr if rows > K else qq
+                t[g, k, l] = tt if rows > K else qq

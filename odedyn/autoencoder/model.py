@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError, NumericalError
-from ..integrate import solve
+from ..integrate import COMPILED, METHODS, solve, solve_compiled
 from ..results import Trajectory
 from . import kernels
 
@@ -134,19 +134,14 @@ class Autoencoder:
     def group_moments(self, y, grouping):
         """Group means of q, r, t (each (G, K, K)) and b from a state vector."""
         m, off = self.layout(grouping)
-        K = self.K
-        q, r, t = (np.empty((grouping.size, K, K)) for _ in range(3))
-        for g in range(grouping.size):
-            Z = y[off[g]:off[g + 1]].reshape(self.rows, m[g])
-            M = Z @ Z.T
-            q[g] = M[:K, :K]
-            r[g] = M[:K, :K] if self.tied else M[K:, :K]
-            t[g] = M[:K, :K] if self.tied else M[K:, K:]
+        q, r, t = (np.empty((grouping.size, self.K, self.K)) for _ in range(3))
+        kernels.group_moments(np.ascontiguousarray(y), m, off, self.K, self.rows, q, r, t)
         return q, r, t, y[off[-1]:].copy()
 
     # ------------------------------------------------------------ theory
     def compiled(self, grouping):
-        """(rhs(t, y) -> dy/dt, observe(t, y) -> dict of observables) on ``grouping``."""
+        """(rhs(t, y) -> dy/dt, observe(t, y) -> dict of observables, args of kernels.rhs,
+        trouble() -> text of the last reported problem) on ``grouping``."""
         p = np.ascontiguousarray(grouping.p, dtype=float)
         n = np.ascontiguousarray(grouping.n, dtype=float)
         m, off = self.layout(grouping)
@@ -154,17 +149,20 @@ class Autoencoder:
         value = np.zeros(1)
         args = (p, n, m, off, self.K, float(self.lr_encoder), float(self.lr_decoder),
                 kernels.ACTIVATIONS[self.activation], self.tied, self.train_bias,
-                self.rule == "truncated", status, value)
+                self.rule == "truncated", kernels.workspace(self.K), status, value)
+
+        def trouble():
+            code = int(status[0])
+            what = kernels.STATUS_TEXT[code] % (status[1], status[2])
+            if code != kernels.NOT_FINITE:
+                what += " (value %.6g)" % value[0]
+            status[:] = 0
+            return what
 
         def evaluate(t, y, dy):
             err = kernels.rhs(y, dy, *args)
             if status[0] != kernels.OK:
-                code = int(status[0])
-                what = kernels.STATUS_TEXT[code] % (status[1], status[2])
-                if code != kernels.NOT_FINITE:
-                    what += " (value %.6g)" % value[0]
-                status[:] = 0
-                raise NumericalError(t, what)
+                raise NumericalError(t, trouble())
             return err
 
         def rhs(t, y):
@@ -182,26 +180,34 @@ class Autoencoder:
             return {"error": err, "Q": Q, "R": R, "T": T, "T0": T0, "b": b,
                     "q_groups": q, "r_groups": r, "t_groups": tt}
 
-        return rhs, observe
+        return rhs, observe, args, trouble
 
     def theory(self, y0, grouping, times, method=None, rtol=None, atol=None):
         """Integrate the order-parameter equations from the state ``y0`` and return a
-        Trajectory with the reconstruction error and all order parameters at ``times``."""
-        rhs, observe = self.compiled(grouping)
-        kw = {k: v for k, v in (("method", method), ("rtol", rtol), ("atol", atol)) if v is not None}
-        ys, nfev = solve(rhs, y0, times, **kw)
+        Trajectory with the reconstruction error and all order parameters at ``times``.
+        ``method``: "dopri5" (compiled, default) or a scipy solve_ivp method (reference)."""
+        rhs, observe, args, trouble = self.compiled(grouping)
+        method = method or COMPILED
+        if method not in METHODS:
+            raise ConfigError("solver.method", method, "one of %s" % ", ".join(METHODS))
+        tol = {k: v for k, v in (("rtol", rtol), ("atol", atol)) if v is not None}
+        if method == COMPILED:
+            from .._generated.autoencoder_dopri import integrate
+            ys, nfev = solve_compiled(integrate, y0, times, args, trouble, **tol)
+        else:
+            ys, nfev = solve(rhs, y0, times, method=method, **tol)
         obs = [observe(t, y) for t, y in zip(times, ys)]
         curves = {key: np.array([o[key] for o in obs]) for key in obs[0]}
         return Trajectory(np.asarray(times, dtype=float), curves,
                           {"rhs_evaluations": int(nfev), "groups": int(grouping.size),
-                           "final_state": ys[-1].copy()})
+                           "method": method, "final_state": ys[-1].copy()})
 
     def fixed_point(self, y_guess, grouping, groups):
         """A fixed point of the equations near ``y_guess``, solving dy/dt = 0 for the factors of
         ``groups`` (the others, e.g. a bulk that has decayed to zero, are held fixed).
         Returns (y*, error at y*, eigenvalues of the Jacobian restricted to the free entries)."""
         from scipy.optimize import root
-        rhs, observe = self.compiled(grouping)
+        rhs, observe, _, _ = self.compiled(grouping)
         _, off = self.layout(grouping)
         free = np.concatenate([np.arange(off[g], off[g + 1]) for g in groups])
         y = np.array(y_guess, dtype=float)

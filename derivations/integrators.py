@@ -1,0 +1,136 @@
+"""Generate the compiled Dormand-Prince integrators, one module per model family.
+
+Run ``python derivations/integrators.py`` to (re)write ``odedyn/_generated/<family>_dopri.py``;
+``--check`` exits 1 when a committed module is stale.
+
+Why generated: numba caches a compiled function only if it lives in a real file and does not
+take another compiled function as an argument (measured: such a function is recompiled in every
+new process, 0.8 s). So the stepping loop is written once, here, as a template, and instantiated
+for each family with that family's right-hand side imported by name. The template is the
+Dormand-Prince 5(4) pair with first-same-as-last, an elementary step-size controller, and steps
+clipped to land exactly on the output times; its Butcher tableau lives in odedyn/dopri.py.
+
+The right-hand side protocol: ``rhs(y, dy, *args) -> float`` writes dy/dt into dy (no time
+dependence) and reports trouble through ``status`` (an int64 array whose first entry is
+non-zero on trouble), which must be the second-to-last element of ``args``.
+"""
+import argparse
+import sys
+
+from codegen import write_module
+
+FAMILIES = {
+    # family: (module of the right-hand side, its name)
+    "autoencoder": ("odedyn.autoencoder.kernels", "rhs"),
+}
+
+TEMPLATE = '''"""Compiled Dormand-Prince 5(4) integrator for the {family} right-hand side."""
+import math
+
+import numpy as np
+from numba import njit
+
+from odedyn.dopri import A, B, C, E
+from {module} import {name} as model_rhs
+
+
+@njit(cache=True)
+def integrate(y0, times, rtol, atol, max_steps, out, args):
+    """Integrate dy/dt = rhs(y) from times[0]; write the states at ``times`` into ``out``.
+    Returns (rhs evaluations, accepted steps, code, t): code 0 = success, 1 = the right-hand
+    side reported trouble (see args' status) at time t, 2 = step size underflow at t,
+    3 = too many steps, 4 = non-finite state at t."""
+    n = y0.shape[0]
+    y = y0.copy()
+    k = np.empty((7, n))
+    ytmp = np.empty(n)
+    ynew = np.empty(n)
+    status = args[-2]
+    t = times[0]
+    out[0, :] = y
+    nfev = 1
+    model_rhs(y, k[0], *args)
+    if status[0] != 0:
+        return nfev, 0, 1, t
+    # initial step from the scale of y and dy/dt
+    d0 = 0.0
+    d1 = 0.0
+    for i in range(n):
+        sc = atol + rtol * abs(y[i])
+        d0 += (y[i] / sc) ** 2
+        d1 += (k[0, i] / sc) ** 2
+    d0 = math.sqrt(d0 / n)
+    d1 = math.sqrt(d1 / n)
+    h = 1e-6 if (d0 < 1e-5 or d1 < 1e-5) else 0.01 * d0 / d1
+    steps = 0
+    for j in range(1, times.shape[0]):
+        t_out = times[j]
+        while t < t_out:
+            if steps >= max_steps:
+                return nfev, steps, 3, t
+            last = h >= t_out - t
+            hs = t_out - t if last else h
+            for s in range(1, 7):
+                for i in range(n):
+                    acc = 0.0
+                    for r in range(s):
+                        acc += A[s, r] * k[r, i]
+                    ytmp[i] = y[i] + hs * acc
+                model_rhs(ytmp, k[s], *args)
+                nfev += 1
+                if status[0] != 0:
+                    return nfev, steps, 1, t + C[s] * hs
+            err = 0.0
+            for i in range(n):
+                acc = 0.0
+                for r in range(6):
+                    acc += B[r] * k[r, i]
+                ynew[i] = y[i] + hs * acc
+                e = 0.0
+                for r in range(7):
+                    e += E[r] * k[r, i]
+                sc = atol + rtol * max(abs(y[i]), abs(ynew[i]))
+                err += (hs * e / sc) ** 2
+            err = math.sqrt(err / n)
+            if not math.isfinite(err):
+                h = 0.2 * hs
+            elif err <= 1.0:
+                t = t_out if last else t + hs
+                steps += 1
+                for i in range(n):
+                    y[i] = ynew[i]
+                    k[0, i] = k[6, i]  # first same as last
+                factor = 5.0 if err == 0.0 else min(5.0, max(0.2, 0.9 * err ** -0.2))
+                h = hs * factor if not last or factor < 1.0 else max(h, hs * factor)
+            else:
+                h = hs * max(0.2, 0.9 * err ** -0.2)
+            if h < 1e-14 * max(1.0, abs(t)):
+                return nfev, steps, 2, t
+        for i in range(n):
+            if not math.isfinite(y[i]):
+                return nfev, steps, 4, t
+        out[j, :] = y
+    return nfev, steps, 0, t
+'''
+
+
+def module_body(family):
+    module, name = FAMILIES[family]
+    return TEMPLATE.format(family=family, module=module, name=name)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args(argv)
+    stale = [f for f in FAMILIES
+             if not write_module("odedyn/_generated/%s_dopri.py" % f, "integrators.py",
+                                 module_body(f), check=args.check)]
+    if stale:
+        print("stale: %s; run python derivations/integrators.py" % ", ".join(stale), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
