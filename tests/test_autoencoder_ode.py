@@ -20,8 +20,9 @@ def kernel_inputs(model, W, V, b, spectrum):
     rhs = model.compiled(grouping)[0]
     dy = rhs(0.0, y)
     m, off = model.layout(grouping)
+    _, wq, wt, _ = model.column_weights(grouping)
     Q, R, T, T0 = (np.empty((K, K)) for _ in range(4))
-    kernels.global_order_parameters(y, grouping.p, grouping.n, m, off, K, model.tied, Q, R, T, T0)
+    kernels.global_order_parameters(y, wq, wt, K, model.tied, Q, R, T, T0)
     e = np.empty((K, 4))
     G, P, S, F = (np.empty((K, K)) for _ in range(4))
     status = np.zeros(3, dtype=np.int64)

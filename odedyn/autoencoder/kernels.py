@@ -17,7 +17,9 @@ mean of x x^T, i.e. of the per-direction order parameters
 
 (Integrating q, r, t themselves is equivalent in exact arithmetic, but for a single direction
 it lets an unrealisable rank-2 mode grow; the factor keeps every state a real network.)
-The state vector holds the factors row-major, group after group, then the encoder biases b (K).
+The state vector holds the factors' columns, each a contiguous vector x (rows entries), group
+after group, then the encoder biases b (K); every column carries the weights of its group:
+p_g, n_g p_g (for Q, R, T) and n_g (for T0).
 With the global order parameters
 
     Q = sum_g n_g p_g q_g = E[lambda lambda^T] (centred),  R = sum n p r = E[nu lambda^T],
@@ -148,38 +150,35 @@ def gaussian_averages(act, centred, Q, b, e, G, P, S, F, status, status_value):
 
 
 @njit(cache=True)
-def global_order_parameters(y, p, n, m, off, K, tied, Q, R, T, T0):
-    """Q, R, T, T0 from the group factors (see the module docstring); the symmetric ones on
-    one triangle."""
+def global_order_parameters(y, wq, wt, K, tied, Q, R, T, T0):
+    """Q, R, T, T0 from the factor columns with weights wq = n p and wt = n (see the module
+    docstring); the symmetric ones on one triangle."""
+    rows = K if tied else 2 * K
     Q[:, :] = 0.0
     R[:, :] = 0.0
     T[:, :] = 0.0
     T0[:, :] = 0.0
-    for g in range(p.shape[0]):
-        mg = m[g]
-        base = off[g]  # factor entry (row, c) is y[base + row * mg + c]
-        w = n[g] * p[g]
+    for c in range(wq.shape[0]):
+        base = c * rows
+        w = wq[c]
         for k in range(K):
+            wk = y[base + k]
+            for l in range(k, K):
+                Q[k, l] += w * wk * y[base + l]
+        if tied:
+            for k in range(K):
+                wk = y[base + k]
+                for l in range(k, K):
+                    T0[k, l] += wt[c] * wk * y[base + l]
+            continue
+        for k in range(K):
+            uk = y[base + K + k]
             for l in range(K):
-                if not tied:
-                    rr = 0.0
-                    for c in range(mg):
-                        rr += y[base + (K + k) * mg + c] * y[base + l * mg + c]
-                    R[k, l] += w * rr
-                if l < k:
-                    continue
-                qq = 0.0
-                for c in range(mg):
-                    qq += y[base + k * mg + c] * y[base + l * mg + c]
-                Q[k, l] += w * qq
-                if tied:
-                    T0[k, l] += n[g] * qq
-                else:
-                    tt = 0.0
-                    for c in range(mg):
-                        tt += y[base + (K + k) * mg + c] * y[base + (K + l) * mg + c]
-                    T[k, l] += w * tt
-                    T0[k, l] += n[g] * tt
+                R[k, l] += w * uk * y[base + l]
+            for l in range(k, K):
+                tt = uk * y[base + K + l]
+                T[k, l] += w * tt
+                T0[k, l] += wt[c] * tt
     for k in range(K):
         for l in range(k):
             Q[k, l] = Q[l, k]
@@ -224,12 +223,14 @@ def workspace(K):
 
 
 @njit(cache=True)
-def rhs(y, dy, p, n, m, off, K, eta_W, eta_V, act, tied, train_bias, truncated, work, status,
-        status_value):
+def rhs(y, dy, pc, wq, wt, total, K, eta_W, eta_V, act, tied, train_bias, truncated, work,
+        status, status_value):
     """Write dy/dt of the state ``y`` into ``dy``; return the reconstruction error at y.
+    ``pc``, ``wq``, ``wt``: per factor column p, n p and n; ``total`` = Tr(Omega) / 2D;
     ``work`` is scratch memory from ``workspace(K)``."""
-    ngroups = p.shape[0]
-    off_b = off[ngroups]
+    rows = K if tied else 2 * K
+    ncols = pc.shape[0]
+    off_b = ncols * rows
     b = y[off_b:off_b + K]
     centred = not train_bias
     for k in range(K):
@@ -248,7 +249,7 @@ def rhs(y, dy, p, n, m, off, K, eta_W, eta_V, act, tied, train_bias, truncated, 
     Gt = work[9 * KK:10 * KK].reshape((K, K))
     e = work[10 * KK:10 * KK + 4 * K].reshape((K, 4))
     f = work[10 * KK + 4 * K:10 * KK + 5 * K]
-    global_order_parameters(y, p, n, m, off, K, tied, Q, R, T, T0)
+    global_order_parameters(y, wq, wt, K, tied, Q, R, T, T0)
     for k in range(K):
         if not abs(Q[k, k]) < BLOW_UP_LIMIT:
             status[0], status[1], status[2] = BLOW_UP, k, k
@@ -261,47 +262,44 @@ def rhs(y, dy, p, n, m, off, K, eta_W, eta_V, act, tied, train_bias, truncated, 
     for k in range(K):
         for j in range(K):
             Gt[k, j] = 0.0 if (truncated and j > k) else G[k, j]
-    total = 0.0
-    u_row = 0 if tied else K  # row of u_j (= w_j when tied) in a factor
-    for g in range(ngroups):
-        total += 0.5 * n[g] * p[g]
-        pg = p[g]
-        mg = m[g]
-        base = off[g]  # factor entry (row, c) is y[base + row * mg + c]
-        for c in range(mg):
-            for k in range(K):
-                aw = 0.0
-                gu = 0.0
-                for j in range(K):
-                    aw += a[k, j] * y[base + j * mg + c]
-                    gu += Gt[k, j] * y[base + (u_row + j) * mg + c]
-                wk = y[base + k * mg + c]
-                if tied:
-                    dy[base + k * mg + c] = eta_W * (pg * (aw + 2.0 * e[k, 1] * wk) - gu)
-                else:
-                    uk = y[base + (K + k) * mg + c]
-                    dy[base + k * mg + c] = eta_W * pg * (aw + e[k, 1] * uk)
-                    dy[base + (K + k) * mg + c] = eta_V * (pg * e[k, 1] * wk - gu)
+    u_row = 0 if tied else K  # entry of u_j (= w_j when tied) in a column
+    for c in range(ncols):
+        base = c * rows
+        pg = pc[c]
+        for k in range(K):
+            aw = 0.0
+            gu = 0.0
+            for j in range(K):
+                aw += a[k, j] * y[base + j]
+                gu += Gt[k, j] * y[base + u_row + j]
+            wk = y[base + k]
+            if tied:
+                dy[base + k] = eta_W * (pg * (aw + 2.0 * e[k, 1] * wk) - gu)
+            else:
+                dy[base + k] = eta_W * pg * (aw + e[k, 1] * y[base + K + k])
+                dy[base + K + k] = eta_V * (pg * e[k, 1] * wk - gu)
     for k in range(K):
         dy[off_b + k] = eta_W * f[k] if train_bias else 0.0
     return reconstruction_error(total, K, R, T0, e, G)
 
 
 @njit(cache=True)
-def group_moments(y, m, off, K, rows, q, r, t):
-    """Group means of q, r, t (each (G, K, K)) from the factors: Z Z^T blocks."""
+def group_moments(y, m, K, rows, q, r, t):
+    """Group means of q, r, t (each (G, K, K)) from the columns, m[g] of them per group."""
+    c0 = 0
     for g in range(m.shape[0]):
-        Z = y[off[g]:off[g + 1]].reshape((rows, m[g]))
         for k in range(K):
             for l in range(K):
                 qq = 0.0
                 rr = 0.0
                 tt = 0.0
-                for c in range(m[g]):
-                    qq += Z[k, c] * Z[l, c]
+                for c in range(c0, c0 + m[g]):
+                    base = c * rows
+                    qq += y[base + k] * y[base + l]
                     if rows > K:
-                        rr += Z[K + k, c] * Z[l, c]
-                        tt += Z[K + k, c] * Z[K + l, c]
+                        rr += y[base + K + k] * y[base + l]
+                        tt += y[base + K + k] * y[base + K + l]
                 q[g, k, l] = qq
                 r[g, k, l] = rr if rows > K else qq
                 t[g, k, l] = tt if rows > K else qq
+        c0 += m[g]

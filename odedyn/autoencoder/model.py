@@ -66,10 +66,18 @@ class Autoencoder:
         return self.K if self.tied else 2 * self.K
 
     def layout(self, grouping):
-        """(m, off): columns m_g = min(n_g, rows) of each group's factor, and its offsets."""
+        """(m, off): columns m_g = min(n_g, rows) of each group's factor, and the offsets of the
+        groups in the state vector (each column is ``rows`` contiguous entries)."""
         m = np.minimum(grouping.n.astype(np.int64), self.rows)
         off = np.concatenate([[0], np.cumsum(self.rows * m)]).astype(np.int64)
         return m, off
+
+    def column_weights(self, grouping):
+        """Per factor column: p_g, n_g p_g and n_g; and Tr(Omega) / 2D."""
+        m, _ = self.layout(grouping)
+        p = np.repeat(grouping.p, m)
+        n = np.repeat(grouping.n, m)
+        return p, n * p, n, float(0.5 * np.sum(grouping.n * grouping.p))
 
     # ------------------------------------------------------------ initial networks
     def random_weights(self, D, std, seed):
@@ -127,7 +135,7 @@ class Autoencoder:
             else:
                 evals, evecs = np.linalg.eigh(cols @ cols.T / ng)
                 Z = evecs * np.sqrt(np.clip(evals, 0.0, None))
-            y[off[g]:off[g + 1]] = Z.ravel()
+            y[off[g]:off[g + 1]] = Z.T.ravel()  # column after column
         y[off[-1]:] = b
         return y
 
@@ -135,19 +143,17 @@ class Autoencoder:
         """Group means of q, r, t (each (G, K, K)) and b from a state vector."""
         m, off = self.layout(grouping)
         q, r, t = (np.empty((grouping.size, self.K, self.K)) for _ in range(3))
-        kernels.group_moments(np.ascontiguousarray(y), m, off, self.K, self.rows, q, r, t)
+        kernels.group_moments(np.ascontiguousarray(y), m, self.K, self.rows, q, r, t)
         return q, r, t, y[off[-1]:].copy()
 
     # ------------------------------------------------------------ theory
     def compiled(self, grouping):
         """(rhs(t, y) -> dy/dt, observe(t, y) -> dict of observables, args of kernels.rhs,
         trouble() -> text of the last reported problem) on ``grouping``."""
-        p = np.ascontiguousarray(grouping.p, dtype=float)
-        n = np.ascontiguousarray(grouping.n, dtype=float)
-        m, off = self.layout(grouping)
+        pc, wq, wt, total = self.column_weights(grouping)
         status = np.zeros(3, dtype=np.int64)
         value = np.zeros(1)
-        args = (p, n, m, off, self.K, float(self.lr_encoder), float(self.lr_decoder),
+        args = (pc, wq, wt, total, self.K, float(self.lr_encoder), float(self.lr_decoder),
                 kernels.ACTIVATIONS[self.activation], self.tied, self.train_bias,
                 self.rule == "truncated", kernels.workspace(self.K), status, value)
 
@@ -175,7 +181,7 @@ class Autoencoder:
             y = np.ascontiguousarray(y)
             err = evaluate(t, y, np.empty_like(y))
             Q, R, T, T0 = (np.empty((self.K, self.K)) for _ in range(4))
-            kernels.global_order_parameters(y, p, n, m, off, self.K, self.tied, Q, R, T, T0)
+            kernels.global_order_parameters(y, wq, wt, self.K, self.tied, Q, R, T, T0)
             q, r, tt, b = self.group_moments(y, grouping)
             return {"error": err, "Q": Q, "R": R, "T": T, "T0": T0, "b": b,
                     "q_groups": q, "r_groups": r, "t_groups": tt}
