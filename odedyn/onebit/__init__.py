@@ -1,0 +1,8 @@
+"""The one-bit compression autoencoder of seed 000 (Koegler et al., ICML 2024): model, sources,
+population dynamics, sample-based companion, denoisers."""
+from .experiment import Experiment, from_config
+from .model import Objective, SignAutoencoder, gradient_descent, gradient_flow, observables
+from .sources import Source
+
+__all__ = ["Experiment", "Objective", "SignAutoencoder", "Source", "from_config",
+           "gradient_descent", "gradient_flow", "observables"]

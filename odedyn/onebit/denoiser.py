@@ -1,0 +1,77 @@
+"""Denoising decoders of the one-bit autoencoder. Owns: the effective-noise picture of a rotation
+encoder, the scalar MMSE it predicts, and the risk of the linear and the denoised decoders
+measured on samples.
+
+For B with orthonormal rows (a random rotation, r = n/d <= 1) and a source with E x_i^2 = 1,
+y = (pi / 2r) sqrt(2/pi) B^T sign(B x) has E[y x^T] / d -> 1 and E|y|^2 / d = pi / (2r) exactly,
+so y = x + w with per-entry noise variance v = pi/(2r) - 1 on average (models.md §3; for a random
+rotation the noise is asymptotically Gaussian and independent of x, the observation channel of
+approximate message passing). Applying the posterior-mean denoiser of the prior at noise v
+entrywise then gives the scalar MMSE(v), below the linear decoder's 1 - 2r/pi = v / (1 + v) . (1
++ v) ... i.e. the MMSE of a Gaussian prior at the same noise, v / (1 + v) = 1 - 2r/pi.
+"""
+import numpy as np
+from numba import njit
+from scipy.integrate import quad
+
+from .._generated.onebit_kernels import bg_posterior_mean
+from .sources import Source
+
+
+def noise_variance(r):
+    """Effective noise variance of the rescaled linear decoder at rate r <= 1."""
+    return np.pi / (2 * r) - 1
+
+
+def scalar_mmse(source, v):
+    """E[(x - E[x | y])^2] for y = x + sqrt(v) w, x from ``source`` (Gaussian or Bernoulli-
+    Gaussian), by deterministic quadrature over the two Gaussian components of y."""
+    if source.kind == "gaussian":
+        return v / (1 + v)
+    p = source.p
+    second_moment = 0.0
+    for weight, var in ((p, 1 / p + v), (1 - p, v)):
+        s = np.sqrt(var)
+        f = lambda z: bg_posterior_mean(s * z, p, v)[0] ** 2 * np.exp(-z * z / 2) / np.sqrt(2 * np.pi)
+        second_moment += weight * quad(f, -np.inf, np.inf, epsabs=1e-13, epsrel=1e-12, limit=200)[0]
+    return 1 - second_moment
+
+
+def haar_rows(n, d, seed):
+    """n orthonormal rows of a Haar-random d x d rotation."""
+    rng = np.random.default_rng([seed, 65537])
+    Q, R = np.linalg.qr(rng.standard_normal((d, d)))
+    return (Q * np.sign(np.diag(R)))[:, :n].T.copy()
+
+
+@njit(cache=True)
+def _denoise(Y, p, v):
+    out = np.empty_like(Y)
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            out[i, j] = bg_posterior_mean(Y[i, j], p, v)[0]
+    return out
+
+
+def denoiser(source, v):
+    """The entrywise posterior-mean denoiser of the prior at noise variance v."""
+    if source.kind == "gaussian":
+        return lambda Y: Y / (1 + v)
+    if source.kind != "bernoulli-gaussian":
+        raise ValueError("posterior mean implemented for gaussian and bernoulli-gaussian priors")
+    return lambda Y: _denoise(Y, source.p, v)
+
+
+def decoder_risks(B, source, rng, samples=2000, chunk=500):
+    """Per-sample risks of the linear decoder A = sqrt(2/pi) B^T and of the denoised decoder
+    eta(y), y = (pi/2r) A sign(B x), for an encoder with orthonormal rows B (n x d)."""
+    n, d = B.shape
+    v = noise_variance(n / d)
+    eta = denoiser(source, v)
+    lin, den = [], []
+    for start in range(0, samples, chunk):
+        X = source.sample(rng, min(chunk, samples - start), d)
+        Xlin = np.sqrt(2 / np.pi) * np.sign(X @ B.T) @ B
+        lin.append(((X - Xlin) ** 2).mean(axis=1))
+        den.append(((X - eta(Xlin * np.pi * d / (2 * n))) ** 2).mean(axis=1))
+    return np.concatenate(lin), np.concatenate(den)

@@ -1,0 +1,164 @@
+"""A one-bit autoencoder experiment (model kind ``sign-autoencoder``): model + source + initial
+network + training + times, as a CONFIG describes it. Owns: building it from a CONFIG, its
+population dynamics (``integrate``) and its finite-size companion (``simulate``).
+
+    [model]    kind = "sign-autoencoder", d, r            (n = r d encoder rows, an integer)
+    [data]     source = "gaussian" | "bernoulli-gaussian" | "discrete", p (bernoulli-gaussian),
+               values, probs (discrete: the scalar law, rescaled to E x^2 = 1)
+    [training] t_max, method = "flow" | "gd", lr (gd step; default 0.25), supports (per step,
+               bernoulli-gaussian; default 64), eval_supports (default 256)
+    [init]     seed (default 0), std (decoder scale, default 1)
+    [output]   n_times (default 40)
+    [simulation] lr (default 0.05), batch (default 200), width (surrogate; default 0.1)
+
+A Gaussian source runs the exact gradient flow (scipy) or exact gradient descent. A Bernoulli-
+Gaussian source runs gradient descent with a fresh sample of ``supports`` supports per step
+(each exact given its support), and reports the risk over ``eval_supports`` fixed supports with
+its standard error ("risk_se"). A discrete law has no closed form: only ``simulate`` applies.
+"""
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from ..config import Section
+from ..errors import ConfigError
+from ..experiment import Experiment as BaseExperiment
+from ..integrate import output_times
+from ..simulation import reduce_seeds, run_seeds
+from .model import OBSERVABLES, Objective, SignAutoencoder, gradient_descent, gradient_flow
+from .simulate import train_on_samples
+from .sources import Source
+
+
+def single_blas_thread():
+    """OpenBLAS threads thrash on the small products of these kernels (measured 40x slower on
+    two busy cores): run them on one thread."""
+    return threadpool_limits(1, user_api="blas")
+
+
+@dataclass
+class Experiment(BaseExperiment):
+    model: SignAutoencoder
+    A0: np.ndarray
+    B0: np.ndarray
+    times: np.ndarray
+    training: dict = field(default_factory=dict)
+    simulation: dict = field(default_factory=dict)
+    config: dict = field(default_factory=dict)
+    seed: int = 0
+
+    error_name = "risk"
+    order_parameter_names = OBSERVABLES + ("risk_se",)
+
+    @property
+    def D(self):
+        return self.model.d
+
+    def snap_times(self, times):
+        eta = self.simulation["lr"]
+        return np.unique(np.round(np.asarray(times) / eta)) * eta
+
+    def objective(self):
+        return Objective(self.model, self.training["eval_supports"], self.seed)
+
+    def integrate(self, times=None):
+        if not self.model.source.gaussian_given_support:
+            raise ConfigError("data.source", self.model.source.kind,
+                              "has no population risk in closed form: use odedyn simulate")
+        times = self.times if times is None else np.asarray(times, float)
+        tr = self.training
+        t0 = time.perf_counter()
+        with single_blas_thread():
+            obj = self.objective()
+            if tr["method"] == "flow" and obj.exact:
+                traj = gradient_flow(obj, self.A0, self.B0, times)
+            else:
+                step = None if obj.exact else Objective(self.model, tr["supports"], self.seed + 1)
+                traj = gradient_descent(obj, self.A0, self.B0, tr["lr"], times, step, self.seed)
+        traj.meta["integrate_s"] = time.perf_counter() - t0
+        self.final = (traj.meta.pop("A"), traj.meta.pop("B"))
+        return traj
+
+    def simulate(self, seeds=8, workers=None, progress=True):
+        """Training from samples (surrogate gradient), one run per seed from the same network."""
+        sim = self.simulation
+        times = self.snap_times(self.times)
+
+        def task(seed, stop, advance):
+            out = train_on_samples(self.A0, self.B0, self.model.source, times, sim["lr"],
+                                   sim["batch"], sim["width"], seed, stop=stop, advance=advance)
+            out.pop("_final", None)
+            return out
+
+        t0 = time.perf_counter()
+        with single_blas_thread():
+            per_seed, interrupted = run_seeds(task, list(range(seeds)),
+                                              int(round(times[-1] / sim["lr"])), workers, progress)
+        traj = reduce_seeds(times, per_seed, {"interrupted": interrupted, "D": self.D})
+        traj.meta["simulate_s"] = time.perf_counter() - t0
+        return traj
+
+    def saved_arrays(self):
+        """The final network of the last integrate() (A: d x n, B: n x d) and the initial one."""
+        out = {"A0": self.A0, "B0": self.B0}
+        if getattr(self, "final", None) is not None:
+            out["A"], out["B"] = self.final
+        return out
+
+
+def _source(ds):
+    kind = ds.string("source", "gaussian", ("gaussian", "bernoulli-gaussian", "discrete"))
+    if kind == "bernoulli-gaussian":
+        p = ds.number("p", positive=True)
+        if not p < 1:
+            raise ConfigError("data.p", p, "must be in (0, 1) (p = 1 is the gaussian source)")
+        return Source(kind, p)
+    if kind == "discrete":
+        return Source(kind, values=tuple(ds.numbers("values")), probs=tuple(ds.numbers("probs")))
+    return Source()
+
+
+def from_config(cfg, base_dir=".", D=None):
+    """Build an Experiment from a parsed CONFIG (keys in the module docstring)."""
+    allowed = {"model", "data", "training", "init", "output", "simulation"}
+    for key in cfg:
+        if key not in allowed:
+            raise ConfigError(key, "[%s]" % key, "unknown section")
+    ms = Section(cfg, "model")
+    ms.string("kind")
+    d = ms.integer("d", minimum=1) if D is None else D
+    if D is not None:
+        ms.raw("d", None)
+    r = ms.number("r", positive=True)
+    n = int(round(r * d))
+    if abs(r * d - n) > 1e-9 * max(1.0, r * d) or n < 1:
+        raise ConfigError("model.r", r, "r d = %g must be a positive integer (d = %d)" % (r * d, d))
+    ms.close()
+    ds = Section(cfg, "data", required=False)
+    model = SignAutoencoder(d, n, _source(ds))
+    ds.close()
+    ts = Section(cfg, "training")
+    training = {"t_max": ts.number("t_max", positive=True),
+                "method": ts.string("method", "flow", ("flow", "gd")),
+                "lr": ts.number("lr", 0.25, positive=True),
+                "supports": ts.integer("supports", 64, minimum=2),
+                "eval_supports": ts.integer("eval_supports", 256, minimum=2)}
+    ts.close()
+    ins = Section(cfg, "init", required=False)
+    seed = ins.integer("seed", 0, minimum=0)
+    A0, B0 = model.random_network(seed, ins.number("std", 1.0, positive=True))
+    ins.close()
+    out = Section(cfg, "output", required=False)
+    times = output_times(training["t_max"], out.integer("n_times", 40, minimum=1),
+                         out.number("t_first", None, positive=True))
+    out.close()
+    ss = Section(cfg, "simulation", required=False)
+    simulation = {"lr": ss.number("lr", 0.05, positive=True),
+                  "batch": ss.integer("batch", 200, minimum=1),
+                  "width": ss.number("width", 0.1, positive=True)}
+    ss.close()
+    resolved = {k: dict(v) if isinstance(v, dict) else v for k, v in cfg.items()}
+    resolved["model"]["d"] = d
+    return Experiment(model, A0, B0, times, training, simulation, resolved, seed)

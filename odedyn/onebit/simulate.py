@@ -1,0 +1,52 @@
+"""Finite-size companion of the one-bit autoencoder. Owns: the risk of a network measured on
+fresh samples (mean and standard error), and training from samples: minibatch stochastic
+gradient descent on fresh samples with the surrogate gradient of kernels.surrogate_gradient
+(sign' replaced by a Gaussian of width ``width`` |b_i| in u_i = b_i . x, applied to the jump of
+the loss across u_i = 0). One step of size eta advances t by eta, as in model.gradient_descent,
+so the companion and the population dynamics share a clock.
+"""
+import numpy as np
+
+from ..errors import NumericalError
+from . import kernels
+from .model import observables
+
+
+def fresh_risk(A, B, source, rng, samples=20000, chunk=5000):
+    """(mean, standard error) of |x - A sign(B x)|^2 / d over ``samples`` fresh samples."""
+    d = A.shape[0]
+    losses = np.concatenate([kernels.sample_risks(A, B, source.sample(rng, min(chunk, samples - i), d))
+                             for i in range(0, samples, chunk)])
+    return losses.mean(), losses.std(ddof=1) / np.sqrt(len(losses))
+
+
+def train_on_samples(A0, B0, source, times, eta, batch, width, seed, test_samples=20000,
+                     stop=None, advance=None):
+    """SGD on fresh minibatches from (A0, B0); at the steps nearest to ``times`` the risk on a
+    fixed test set drawn once (and its standard error) and the observables."""
+    d = A0.shape[0]
+    rng = np.random.default_rng([seed, 31337])
+    X_test = source.sample(np.random.default_rng([seed, 2718]), test_samples, d)
+    A, B = A0.copy(), B0.copy()
+    steps = np.unique(np.round(np.asarray(times) / eta).astype(np.int64))
+    rec, done = {}, 0
+    for target in steps:
+        while done < target:
+            if stop is not None and stop.is_set():
+                return {k: np.array(v) for k, v in rec.items()}
+            gA, gB = kernels.surrogate_gradient(A, B, source.sample(rng, batch, d), width)
+            A -= eta * d * gA
+            B -= eta * d * gB
+            done += 1
+            if advance is not None:
+                advance(1)
+        if not (np.isfinite(A).all() and np.isfinite(B).all()):
+            raise NumericalError(done * eta, "sample-based training diverged (seed %d)" % seed)
+        losses = kernels.sample_risks(A, B, X_test)
+        rec.setdefault("risk", []).append(losses.mean())
+        rec.setdefault("risk_test_se", []).append(losses.std(ddof=1) / np.sqrt(len(losses)))
+        for k, v in observables(A, B).items():
+            rec.setdefault(k, []).append(v)
+    rec = {k: np.array(v) for k, v in rec.items()}
+    rec["_final"] = (A, B)
+    return rec
