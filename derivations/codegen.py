@@ -120,3 +120,18 @@ def write_module(relpath, script, body, check=False):
     os.replace(tmp, path)
     print("wrote %s" % relpath, file=sys.stderr)
     return True
+
+
+def generator_main(description, modules, argv=None):
+    """Command line of a derivation script: write its generated modules, or with --check exit 1
+    when a committed one is stale. ``modules``: (relpath, script, body(check) -> str) triples."""
+    import argparse
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--check", action="store_true", help="exit 1 if a committed module is stale")
+    args = ap.parse_args(argv)
+    stale = [relpath for relpath, script, body in modules
+             if not write_module(relpath, script, body(args.check), check=args.check)]
+    for relpath in stale:
+        script = next(s for r, s, _ in modules if r == relpath)
+        print("%s is stale: run python derivations/%s" % (relpath, script), file=sys.stderr)
+    return 1 if stale else 0

@@ -32,13 +32,12 @@ together these determine M uniquely. ``Phi2`` is evaluated by ``odedyn.special.b
 (deterministic quadrature); at zero means it reduces to 1/4 + asin(rho)/(2 pi) and the
 *centered* kernels (suffix ``0``) are elementary.
 """
-import argparse
 import random
 import sys
 
 import sympy as sp
 
-from codegen import Phi, Phi2, function_source, phi, write_module
+from codegen import Phi, Phi2, function_source, generator_main, phi
 
 b, b1, b2 = sp.symbols("b b1 b2", real=True)
 c, c11, c22 = sp.symbols("c c11 c22", positive=True)
@@ -160,16 +159,9 @@ def module_body(check_masters=True):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--check", action="store_true", help="exit 1 if the committed module is stale")
-    args = ap.parse_args(argv)
-    body = module_body(check_masters=not args.check)
-    ok = write_module("odedyn/_generated/averages.py", "gaussian_averages.py", body, check=args.check)
-    if args.check and not ok:
-        print("odedyn/_generated/averages.py is stale: run python derivations/gaussian_averages.py",
-              file=sys.stderr)
-        return 1
-    return 0
+    return generator_main(__doc__.split("\n")[0], [(
+        "odedyn/_generated/averages.py", "gaussian_averages.py",
+        lambda check: module_body(check_masters=not check))], argv)
 
 
 if __name__ == "__main__":

@@ -14,10 +14,9 @@ The right-hand side protocol: ``rhs(y, dy, *args) -> float`` writes dy/dt into d
 dependence) and reports trouble through ``status`` (an int64 array whose first entry is
 non-zero on trouble), which must be the second-to-last element of ``args``.
 """
-import argparse
 import sys
 
-from codegen import write_module
+from codegen import generator_main
 
 FAMILIES = {
     # family: (module of the right-hand side, its name)
@@ -120,16 +119,9 @@ def module_body(family):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--check", action="store_true")
-    args = ap.parse_args(argv)
-    stale = [f for f in FAMILIES
-             if not write_module("odedyn/_generated/%s_dopri.py" % f, "integrators.py",
-                                 module_body(f), check=args.check)]
-    if stale:
-        print("stale: %s; run python derivations/integrators.py" % ", ".join(stale), file=sys.stderr)
-        return 1
-    return 0
+    return generator_main(__doc__.split("\n")[0], [
+        ("odedyn/_generated/%s_dopri.py" % f, "integrators.py", lambda check, f=f: module_body(f))
+        for f in FAMILIES], argv)
 
 
 if __name__ == "__main__":

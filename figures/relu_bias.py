@@ -4,7 +4,8 @@ network with a trained encoder bias reaches a much lower error than the one with
 from odedyn.autoencoder.experiment import configure, pca_errors
 from odedyn.compare import compare
 from odedyn.figures import figure_main
-from odedyn.plotting import COLORS, plt, save, simulation_points, theory_line, time_axis
+from odedyn.plotting import (COLORS, error_axis, plt, save, simulation_points, theory_line,
+                             time_axis)
 
 NAME = "relu-bias"
 DESCRIPTION = "ReLU autoencoder with and without a trained encoder bias"
@@ -34,10 +35,7 @@ def make(out_dir, quick=False):
                 theory_line(ax2, theory.t, theory["b"][:, k], COLORS[k], r"$b_%d$" % (k + 1))
                 simulation_points(ax2, sim.t, sim["b"][:, k], sim["b_sem"][:, k], COLORS[k], every=2)
     pca = pca_errors(exp.spectrum, 3)[3]
-    ax.axhline(pca, ls="--", color="0.4", lw=1, label="PCA error (K = 3)")
-    ax.set_yscale("log")
-    ax.set_ylabel("reconstruction error")
-    ax.legend(title="lines: theory, markers: SGD (D = %d)" % D, title_fontsize=8, fontsize=8)
+    error_axis(ax, pca, "PCA error (K = 3)", "lines: theory, markers: SGD (D = %d)" % D)
     ax2.set_ylabel("trained encoder bias")
     ax2.legend(fontsize=8)
     fig.tight_layout()

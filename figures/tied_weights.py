@@ -7,7 +7,8 @@ import numpy as np
 from odedyn.autoencoder.experiment import configure, pca_errors
 from odedyn.compare import compare
 from odedyn.figures import figure_main
-from odedyn.plotting import COLORS, plt, save, simulation_points, theory_line, time_axis
+from odedyn.plotting import (COLORS, error_axis, plt, save, simulation_points, theory_line,
+                             time_axis)
 
 NAME = "tied-weights"
 DESCRIPTION = "tied vs untied weights: the tied erf autoencoder is stuck above the PCA error"
@@ -45,10 +46,7 @@ def make(out_dir, quick=False):
             ax.text(theory.t[-1], err_star, "fixed point ", ha="right", va="bottom", fontsize=7,
                     color=COLORS[i])
     pca = pca_errors(exp.spectrum, 2)[2]
-    ax.axhline(pca, ls="--", color="0.4", lw=1, label="PCA error (K = 2)")
-    ax.set_yscale("log")
-    ax.set_ylabel("reconstruction error")
-    ax.legend(title="lines: theory, markers: SGD (D = %d)" % D, title_fontsize=8, fontsize=8)
+    error_axis(ax, pca, "PCA error (K = 2)", "lines: theory, markers: SGD (D = %d)" % D)
     fig.tight_layout()
     numbers["pca_error"] = pca
     numbers["files"] = save(fig, out_dir, NAME)

@@ -7,7 +7,8 @@ import numpy as np
 from odedyn.autoencoder.experiment import configure, decoder_overlaps, pca_errors
 from odedyn.compare import compare
 from odedyn.figures import figure_main
-from odedyn.plotting import COLORS, plt, save, simulation_points, theory_line, time_axis
+from odedyn.plotting import (COLORS, error_axis, plt, save, simulation_points, theory_line,
+                             time_axis)
 
 NAME = "truncated-sgd"
 DESCRIPTION = "vanilla vs truncated SGD: same PCA error, only truncated learns the eigenvectors"
@@ -51,10 +52,7 @@ def make(out_dir, quick=False):
         axm.grid(False)
     fig.colorbar(im, ax=axm, fraction=0.046)
     pca = pca_errors(exp.spectrum, K)[K]
-    ax.axhline(pca, ls="--", color="0.4", lw=1, label="PCA error (K = %d)" % K)
-    ax.set_yscale("log")
-    ax.set_ylabel("reconstruction error")
-    ax.legend(title="linear, K = %d; markers: SGD (D = %d)" % (K, D), title_fontsize=8, fontsize=8)
+    error_axis(ax, pca, "PCA error (K = %d)" % K, "linear, K = %d; markers: SGD (D = %d)" % (K, D))
     fig.tight_layout()
     numbers["pca_error"] = pca
     numbers["files"] = save(fig, out_dir, NAME)

@@ -84,3 +84,14 @@ def comparison_figure(theory, sim, error_name="error", order_names=("Q", "R"), t
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def error_axis(ax, reference=None, reference_label=None, legend_title=None,
+               ylabel="reconstruction error"):
+    """Finish an error panel: a dashed reference level (e.g. the PCA error), log scale, label,
+    legend."""
+    if reference is not None:
+        ax.axhline(reference, ls="--", color="0.4", lw=1, label=reference_label)
+    ax.set_yscale("log")
+    ax.set_ylabel(ylabel)
+    ax.legend(title=legend_title, title_fontsize=8, fontsize=8)

@@ -7,6 +7,7 @@ A task is ``task(seed, stop, advance) -> dict name -> array (n_recorded, ...)``;
 ``stop.is_set()`` between chunks of work and call ``advance(steps)`` as it goes.
 """
 import os
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -24,8 +25,10 @@ def run_seeds(task, seeds, total_steps, workers=None, progress=True, desc="simul
     from tqdm import tqdm
 
     stop = threading.Event()
+    interactive = sys.stderr.isatty()  # in a log file, a line every 10 s rather than a bar
     bar = tqdm(total=int(total_steps) * len(seeds), desc=desc, unit="step", unit_scale=True,
-               disable=not progress, delay=2.0, leave=False, dynamic_ncols=True)
+               disable=not progress, delay=2.0, leave=False, dynamic_ncols=True,
+               mininterval=0.2 if interactive else 10.0)
     lock = threading.Lock()
 
     def advance(n):
