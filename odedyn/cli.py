@@ -76,12 +76,16 @@ def cmd_simulate(args):
     from .config import experiment
     from .results import provenance, save
     exp = experiment(args.config, **({"D": args.D} if args.D else {}))
+    startup = _process_age()
     sim = exp.simulate(seeds=args.seeds, workers=args.workers, progress=not args.no_progress)
-    meta = {k: v for k, v in sim.meta.items()}
+    meta = dict(sim.meta)
+    timing = {"integrate_s": meta["simulate_s"], "simulate_s": meta["simulate_s"],
+              "startup_s": startup}
     if args.out:
-        save(args.out, _arrays(sim), provenance(exp.config) | {"simulation": meta})
+        save(args.out, _arrays(sim), provenance(exp.config) | {"simulation": meta, "timing": timing})
     if args.json:
-        _emit(_curves_json(sim, exp.error_name, exp.order_parameter_names, sem=True) | {"simulation": meta})
+        _emit(_curves_json(sim, exp.error_name, exp.order_parameter_names, sem=True)
+              | {"timing": timing, "simulation": meta})
     else:
         print("%s: D = %d, %d seeds: final %s = %.6g +- %.2g (%.1f s)%s"
               % (args.config, exp.D, args.seeds, exp.error_name, sim[exp.error_name][-1],
@@ -95,8 +99,12 @@ def cmd_compare(args):
     from .plotting import comparison_figure, save as save_figure
     from .results import provenance, save
     exp = experiment(args.config, **({"D": args.D} if args.D else {}))
+    exp.prepare()
+    startup = _process_age()
     theory, sim, summary = compare(exp, seeds=args.seeds, workers=args.workers,
                                    progress=not args.no_progress)
+    timing = {"integrate_s": theory.meta.get("integrate_s"),
+              "simulate_s": sim.meta.get("simulate_s"), "startup_s": startup}
     name = os.path.splitext(os.path.basename(args.config))[0]
     paths = {}
     if args.out:
@@ -105,12 +113,13 @@ def cmd_compare(args):
         png, pdf = save_figure(fig, args.out, name + "-compare")
         npz, sidecar = save(os.path.join(args.out, name + "-compare.npz"),
                             _arrays(theory, "theory_") | _arrays(sim, "sim_"),
-                            provenance(exp.config) | {"summary": summary})
+                            provenance(exp.config) | {"summary": summary, "timing": timing})
         paths = {"figure": png, "figure_pdf": pdf, "arrays": npz, "sidecar": sidecar}
     if args.json:
-        _emit({"theory": _curves_json(theory, exp.error_name, exp.order_parameter_names),
-               "simulation": _curves_json(sim, exp.error_name, exp.order_parameter_names, sem=True),
-               "summary": summary, "files": paths})
+        _emit(_curves_json(theory, exp.error_name, exp.order_parameter_names)
+              | {"timing": timing,
+                 "simulation": _curves_json(sim, exp.error_name, exp.order_parameter_names, sem=True),
+                 "summary": summary, "files": paths})
     else:
         dev = summary["deviation"][exp.error_name]
         print("%s: D = %d, %d seeds: largest theory-simulation deviation of the %s: %.3g "

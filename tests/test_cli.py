@@ -105,3 +105,30 @@ def test_console_script_exit_status(tmp_path):
 def test_missing_config_file(capsys):
     assert main(["integrate", "/nonexistent/c.toml"]) == 2
     assert "CONFIG" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["simulate", "compare"])
+def test_simulate_and_compare_json_contract(tmp_path, capsys, command):
+    cfg = write(tmp_path, BASE.replace("D = 200", "D = 100").replace("t_max = 5.0", "t_max = 1.0"))
+    assert main([command, cfg, "--seeds", "2", "--json", "--no-progress"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"t", "error", "order_parameters", "timing"} <= set(out)
+    assert {"integrate_s", "startup_s"} <= set(out["timing"])
+    sim = out if command == "simulate" else out["simulation"]
+    assert len(sim["error_sem"]) == len(sim["t"]) and "Q" in sim["order_parameters_sem"]
+    if command == "compare":
+        assert out["summary"]["deviation"]["error"]["max_z"] >= 0
+
+
+def test_compare_writes_figure_arrays_and_summary(tmp_path, capsys):
+    cfg = write(tmp_path, BASE.replace("D = 200", "D = 100").replace("t_max = 5.0", "t_max = 1.0"))
+    assert main(["compare", cfg, "--seeds", "2", "--out", str(tmp_path / "res"), "--no-progress"]) == 0
+    names = set(os.listdir(tmp_path / "res"))
+    assert {"c-compare.png", "c-compare.pdf", "c-compare.npz", "c-compare.json"} <= names
+    side = json.loads((tmp_path / "res" / "c-compare.json").read_text())
+    assert "max_z" in side["summary"] and side["config"]["data"]["D"] == 100
+
+
+def test_bad_seeds_option(capsys, tmp_path):
+    assert main(["simulate", write(tmp_path, BASE), "--seeds", "1"]) == 2
+    assert "--seeds" in capsys.readouterr().err
