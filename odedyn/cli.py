@@ -109,7 +109,8 @@ def cmd_compare(args):
     paths = {}
     if args.out:
         fig = comparison_figure(theory, sim, exp.error_name, exp.order_parameter_names[:2],
-                                title="%s: theory vs SGD (D = %d)" % (name, exp.D))
+                                title="%s: theory vs SGD (D = %d)" % (name, exp.D),
+                                time_label=exp.time_label)
         png, pdf = save_figure(fig, args.out, name + "-compare")
         npz, sidecar = save(os.path.join(args.out, name + "-compare.npz"),
                             _arrays(theory, "theory_") | _arrays(sim, "sim_"),

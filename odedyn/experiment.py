@@ -18,6 +18,8 @@ class Experiment:
     order_parameter_names = ()
     #: resolved CONFIG (saved with every result)
     config = {}
+    #: what the time axis means, for figures
+    time_label = r"time $t$ (steps / $D$)"
 
     @property
     def D(self):

@@ -17,8 +17,8 @@ plt.rcParams.update({"figure.dpi": 110, "axes.grid": True, "grid.alpha": 0.3,
 COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 
 
-def time_axis(ax, log=True):
-    ax.set_xlabel(r"time $t$ (steps / $D$)")
+def time_axis(ax, log=True, label=r"time $t$ (steps / $D$)"):
+    ax.set_xlabel(label)
     if log:
         ax.set_xscale("log")
 
@@ -49,12 +49,13 @@ def save(fig, out_dir, name):
     return paths
 
 
-def comparison_figure(theory, sim, error_name="error", order_names=("Q", "R"), title=None):
+def comparison_figure(theory, sim, error_name="error", order_names=("Q", "R"), title=None,
+                      time_label=r"time $t$ (steps / $D$)"):
     """Two panels: the error, and the diagonal of chosen order parameters; theory lines,
     simulation markers with standard-error bars."""
     fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.6))
     ax = axes[0]
-    time_axis(ax)
+    time_axis(ax, label=time_label)
     theory_line(ax, theory.t, theory[error_name], "k", "theory")
     simulation_points(ax, sim.t, sim[error_name], sim[error_name + "_sem"], COLORS[0],
                       "SGD, D = %d (%d seeds)" % (sim.meta.get("D", 0), sim.meta.get("seeds", 0)),
@@ -62,7 +63,7 @@ def comparison_figure(theory, sim, error_name="error", order_names=("Q", "R"), t
     ax.set_ylabel("reconstruction error" if error_name == "error" else error_name)
     ax.legend()
     ax = axes[1]
-    time_axis(ax)
+    time_axis(ax, label=time_label)
     i = 0
     for name in order_names:
         th, mean, sem = (np.asarray(c) for c in (theory[name], sim[name], sim[name + "_sem"]))

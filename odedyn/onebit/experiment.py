@@ -15,6 +15,12 @@ A Gaussian source runs the exact gradient flow (scipy) or exact gradient descent
 Gaussian source runs gradient descent with a fresh sample of ``supports`` supports per step
 (each exact given its support), and reports the risk over ``eval_supports`` fixed supports with
 its standard error ("risk_se"). A discrete law has no closed form: only ``simulate`` applies.
+
+Time axis: ``simulate`` runs sample-based SGD with step ``simulation.lr``; step k is time k lr, the
+time of the population flow (both move A by -lr d dR/dA per unit of lr), and ``snap_times``
+rounds the output times to that grid so that ``odedyn compare`` holds the companion against the
+flow at the same t. The remaining gap (Euler O(lr), minibatch temperature O(lr / batch),
+surrogate bias O(width^2)) is described in odedyn/onebit/simulate.py.
 """
 import time
 from dataclasses import dataclass, field
@@ -50,6 +56,7 @@ class Experiment(BaseExperiment):
     seed: int = 0
 
     error_name = "risk"
+    time_label = r"time $t$ (SGD steps $\times$ learning rate)"
     order_parameter_names = OBSERVABLES + ("risk_se",)
 
     @property
@@ -99,6 +106,10 @@ class Experiment(BaseExperiment):
         traj = reduce_seeds(times, per_seed, {"interrupted": interrupted, "D": self.D})
         traj.meta["simulate_s"] = time.perf_counter() - t0
         return traj
+
+    def with_D(self, D):
+        """The same CONFIG at input dimension D (n = r D; a fresh initial network of that size)."""
+        return from_config(self.config, D=int(D))
 
     def saved_arrays(self):
         """The final network of the last integrate() (A: d x n, B: n x d) and the initial one."""

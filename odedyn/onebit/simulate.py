@@ -3,13 +3,22 @@ fresh samples (mean and standard error), and training from samples: minibatch st
 gradient descent on fresh samples with the surrogate gradient of kernels.surrogate_gradient
 (sign' replaced by a Gaussian of width ``width`` |b_i| in u_i = b_i . x, applied to the jump of
 the loss across u_i = 0). One step of size eta advances t by eta, as in model.gradient_descent,
-so the companion and the population dynamics share a clock.
+so the companion and the population dynamics share a clock: after k steps the sample-trained
+network sits at t = k eta, the time of the population flow dA/dt = -d dR/dA it approximates.
+
+What separates the two at a given t (measured in tests/test_onebit_companion.py): (i) the Euler
+error of a finite step, O(eta); (ii) minibatch noise, which raises the mean risk by O(eta /
+batch) (a "temperature"; at lr 0.05, batch 200, d = 30 about 2e-3 at the end, halving with eta,
+quartering with 4x the batch); (iii) the surrogate's bias, derived exactly in
+odedyn/onebit/surrogate.py: O(width^2), zero at the population optimum. For a Gaussian source the
+exact population risk of the sample-trained network is recorded too ("population_risk"), so
+the sampling error of the test set can be told apart from the training noise.
 """
 import numpy as np
 
 from ..errors import NumericalError
 from . import kernels
-from .model import observables
+from .model import Objective, SignAutoencoder, observables
 
 
 def fresh_risk(A, B, source, rng, samples=20000, chunk=5000):
@@ -29,6 +38,7 @@ def train_on_samples(A0, B0, source, times, eta, batch, width, seed, test_sample
     X_test = source.sample(np.random.default_rng([seed, 2718]), test_samples, d)
     A, B = A0.copy(), B0.copy()
     steps = np.unique(np.round(np.asarray(times) / eta).astype(np.int64))
+    exact = Objective(SignAutoencoder(d, A0.shape[1], source)) if source.kind == "gaussian" else None
     rec, done = {}, 0
     for target in steps:
         while done < target:
@@ -45,6 +55,8 @@ def train_on_samples(A0, B0, source, times, eta, batch, width, seed, test_sample
         losses = kernels.sample_risks(A, B, X_test)
         rec.setdefault("risk", []).append(losses.mean())
         rec.setdefault("risk_test_se", []).append(losses.std(ddof=1) / np.sqrt(len(losses)))
+        if exact is not None:
+            rec.setdefault("population_risk", []).append(exact.evaluate(A, B, gradient=False)[0])
         for k, v in observables(A, B).items():
             rec.setdefault(k, []).append(v)
     rec = {k: np.array(v) for k, v in rec.items()}
