@@ -35,7 +35,7 @@ def compare(exp, seeds=8, workers=None, progress=True, observables=None):
 
 def finite_size_scaling(exp, Ds, seeds=8, workers=None, progress=True, name=None):
     """Compare at several D; returns dict with the largest |theory - simulation| of the error
-    at each D and the exponent of a power-law fit distance ~ D^(-alpha)."""
+    at each D ("rows") and the least-squares power law distance = prefactor * D^(-exponent)."""
     name = name or exp.error_name
     rows = []
     for D in Ds:
@@ -43,5 +43,8 @@ def finite_size_scaling(exp, Ds, seeds=8, workers=None, progress=True, name=None
         rows.append({"D": int(D), "max_abs": summary["deviation"][name]["max_abs"],
                      "max_z": summary["deviation"][name]["max_z"]})
     d = np.array([r["max_abs"] for r in rows])
-    slope = float(np.polyfit(np.log(Ds), np.log(d), 1)[0]) if len(Ds) > 1 else float("nan")
-    return {"rows": rows, "exponent": -slope}
+    if len(Ds) > 1:
+        slope, intercept = np.polyfit(np.log(Ds), np.log(d), 1)
+    else:
+        slope = intercept = float("nan")
+    return {"rows": rows, "exponent": -float(slope), "prefactor": float(np.exp(intercept))}
