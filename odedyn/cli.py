@@ -122,12 +122,12 @@ def cmd_compare(args):
                  "simulation": _curves_json(sim, exp.error_name, exp.order_parameter_names, sem=True),
                  "summary": summary, "files": paths})
     else:
-        dev = summary["deviation"][exp.error_name]
-        print("%s: D = %d, %d seeds: largest theory-simulation deviation of the %s: %.3g "
-              "(%.2f standard errors); over all observables %.2f standard errors%s"
-              % (args.config, exp.D, args.seeds, exp.error_name, dev["max_abs"], dev["max_z"],
-                 summary["max_z"], "" if not paths else "\nwrote " + ", ".join(paths.values())),
-              file=sys.stderr)
+        dev = summary["deviation"]
+        print("%s: D = %d, %d seeds; largest theory-simulation deviation over the output times, "
+              "in standard errors of the simulation mean: %s%s"
+              % (args.config, exp.D, args.seeds,
+                 ", ".join("%s %.2f" % (k, v["max_z"]) for k, v in dev.items()),
+                 "" if not paths else "\nwrote " + ", ".join(paths.values())), file=sys.stderr)
 
 
 def cmd_figure(args):
