@@ -121,7 +121,7 @@ class Experiment(BaseExperiment):
         """The same experiment at another input dimension (spiked spectra, random starts)."""
         if D == self.D:
             return self
-        if not self.spectrum.description.startswith("spiked"):
+        if self.config.get("data", {}).get("spectrum", "spiked") != "spiked":
             raise ConfigError("--D", D, "only a spiked spectrum can be resized")
         if self.init_std is None:
             raise ConfigError("--D", D, "explicit initial weights fix D = %d" % self.D)
