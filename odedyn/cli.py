@@ -59,8 +59,8 @@ def cmd_integrate(args):
     startup = _process_age()
     traj = exp.integrate()
     timing = {"integrate_s": traj.meta["integrate_s"], "startup_s": startup}
-    summary = {"rhs_evaluations": traj.meta.get("rhs_evaluations"),
-               "groups": traj.meta.get("groups"), "binning_error": traj.meta.get("binning_error")}
+    summary = {k: traj.meta[k] for k in ("rhs_evaluations", "groups", "binning_error")
+               if traj.meta.get(k) is not None}
     if args.out:
         save(args.out, _arrays(traj) | exp.saved_arrays(),
              provenance(exp.config) | {"timing": timing, "summary": summary})
@@ -69,7 +69,7 @@ def cmd_integrate(args):
     else:
         print("%s: final %s = %.6g at t = %g (%d RHS evaluations, %.3f s)"
               % (args.config, exp.error_name, traj[exp.error_name][-1], traj.t[-1],
-                 summary["rhs_evaluations"] or 0, timing["integrate_s"]), file=sys.stderr)
+                 summary.get("rhs_evaluations", 0), timing["integrate_s"]), file=sys.stderr)
 
 
 def cmd_simulate(args):

@@ -1,0 +1,36 @@
+"""A circle of radius 1 through a 1-d bottleneck (seed 003): the reconstruction, the
+exceptional arc, and the errors in time (gradient flow as lines, SGD as markers) next to the
+Borsuk-Ulam bound."""
+import matplotlib.pyplot as plt
+
+from odedyn.figures import figure_main
+from odedyn.manifold.plots import (along_panel, experiment, flow_and_sgd, reconstruction_panel,
+                                   time_panel)
+from odedyn.plotting import save
+
+NAME = "manifold-circle"
+DESCRIPTION = "circle through a 1-d bottleneck: reconstruction, exceptional arc, Borsuk-Ulam bound"
+
+
+def make(out_dir, quick=False):
+    exp = experiment("circle", 16 if quick else 32, 400 if quick else 3000, train=64)
+    flow, sim = flow_and_sgd(exp, 2 if quick else 4)
+    theta = flow.meta["theta"][-1]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    time_panel(axes[0], flow, sim)
+    axes[0].legend(fontsize=7)
+    reconstruction_panel(axes[1], exp, theta)
+    axes[1].legend(fontsize=7, loc="center")
+    along_panel(axes[2], exp, theta, r"angle $a$ on the circle")
+    axes[2].legend(fontsize=7)
+    fig.suptitle("circle (r = 1) through a 1-d bottleneck, widths %s, t = %g"
+                 % (list(exp.net.encoder), flow.t[-1]), fontsize=10)
+    fig.tight_layout()
+    return {"t": flow.t, "error": flow["error"], "max_error": flow["max_error"],
+            "exceptional_measure": flow["exceptional_measure"], "bound": exp.bound,
+            "sgd_error": sim["error"], "sgd_error_sem": sim["error_sem"],
+            "rhs_evaluations": flow.meta["rhs_evaluations"], "files": save(fig, out_dir, NAME)}
+
+
+if __name__ == "__main__":
+    figure_main(make)

@@ -1,0 +1,199 @@
+"""A deep-autoencoder experiment (kind "deep-autoencoder", seed 003): a set K in R^n, a deep
+autoencoder with a k-dimensional bottleneck, one random initial network, a training sample and
+output times. Owns: building it from a CONFIG, ``integrate`` (gradient flow on the empirical
+loss, scipy) and ``simulate`` (minibatch SGD from the same initial network, one run per seed),
+both measured by odedyn.manifold.measure at the same times.
+
+    [model]  kind = "deep-autoencoder", encoder = [16, 16] (hidden widths), decoder (default:
+             the encoder's reversed), bottleneck = k (default: the dimension of K),
+             activation = "tanh" (tanh | sigmoid | erf | gelu | sin)
+    [data]   manifold = "circle" (circle | linked-circles | sphere | torus), radius = 1.0,
+             major_radius = 2.0 (torus), n (ambient dimension, default the natural one; larger
+             n embeds K by a random isometry from embedding_seed), noise = 0.0, train = 64,
+             train_seed = 0, test = 2048, epsilon = 0.1 (threshold of the exceptional set)
+    [training] t_max, lr = 0.05 (SGD step = time per step), batch = 16
+    [init]   seed = 0, std = 1.0, bias_std = 0.1, input_std = 6.0
+    [output] n_times, t_first, times       [solver] method = "RK23", rtol = 1e-4, atol = 1e-7
+"""
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ..config import Section
+from ..errors import ConfigError
+from ..experiment import Experiment as BaseExperiment
+from ..integrate import output_times
+from ..simulation import reduce_seeds, run_seeds
+from .manifolds import MANIFOLDS, Manifold
+from .measure import OBSERVABLES, measure_many
+from .network import ACTIVATIONS, DeepAutoencoder
+from .training import descend, gradient_flow
+
+DEFAULT_SOLVER = {"method": "RK23", "rtol": 1e-4, "atol": 1e-7}
+
+
+@dataclass
+class Experiment(BaseExperiment):
+    manifold: Manifold
+    net: DeepAutoencoder
+    theta0: np.ndarray
+    train: np.ndarray
+    t_max: float
+    times: np.ndarray
+    lr: float = 0.05
+    batch: int = 16
+    epsilon: float = 0.1
+    test_size: int = 2048
+    solver: dict = field(default_factory=lambda: dict(DEFAULT_SOLVER))
+    config: dict = field(default_factory=dict)
+    init: dict = field(default_factory=dict)
+
+    error_name = "error"
+    order_parameter_names = OBSERVABLES[1:]
+
+    @property
+    def D(self):
+        return self.manifold.n
+
+    @property
+    def bound(self):
+        """Borsuk-Ulam lower bound on the maximal error through this bottleneck."""
+        return self.manifold.borsuk_ulam_bound(self.net.bottleneck)
+
+    def test_set(self):
+        return self.manifold.test_set(self.test_size)
+
+    def snap_times(self, times):
+        """Times rounded to the SGD grid t = lr * steps."""
+        return np.unique(np.round(np.asarray(times) / self.lr)) * self.lr
+
+    def _measure(self, thetas):
+        pts, w, _ = self.test_set()
+        return measure_many(self.net, thetas, pts, w, self.epsilon, self.train)
+
+    def _meta(self):
+        return {"borsuk_ulam_bound": self.bound, "radius": self.manifold.r,
+                "n_parameters": self.net.n_parameters, "epsilon": self.epsilon,
+                "volume": self.manifold.volume(), "D": self.D}
+
+    def saved_arrays(self):
+        return {"theta0": self.theta0, "train_points": self.train}
+
+    def integrate(self, times=None, return_states=False):
+        """Gradient flow d theta/dt = -grad L(theta) from theta0 (scipy); the observables at
+        ``times``; with return_states also the parameters (meta['theta'])."""
+        times = self.times if times is None else np.asarray(times, dtype=float)
+        t0 = time.perf_counter()
+        states, nfev = gradient_flow(self.net, self.theta0, self.train, times, **self.solver)
+        elapsed = time.perf_counter() - t0
+        meta = self._meta() | {"integrate_s": elapsed, "rhs_evaluations": nfev}
+        if return_states:
+            meta["theta"] = states
+        from ..results import Trajectory
+        return Trajectory(times, self._measure(states), meta)
+
+    def descend(self, times, batch=None, seed=0, stop=None, advance=None):
+        """Parameters at ``times`` (on the lr grid) of SGD with ``batch`` (None: full-batch
+        gradient descent) from theta0."""
+        steps = np.round(np.asarray(times) / self.lr).astype(np.int64)
+        return descend(self.net, self.theta0, self.train, steps, self.lr, batch, seed, stop,
+                       advance)
+
+    def simulate(self, seeds=4, workers=None, progress=True):
+        """Minibatch SGD from theta0, one run per seed (the minibatch order differs)."""
+        times = self.snap_times(self.times)
+        steps = np.round(times / self.lr).astype(np.int64)
+
+        def task(seed, stop, advance):
+            thetas = self.descend(times, self.batch, seed, stop, advance)
+            return self._measure(thetas)
+
+        t0 = time.perf_counter()
+        per_seed, interrupted = run_seeds(task, list(range(seeds)), steps[-1], workers, progress)
+        traj = reduce_seeds(times, per_seed, self._meta() | {"interrupted": interrupted,
+                                                             "batch": self.batch, "lr": self.lr})
+        traj.meta["simulate_s"] = time.perf_counter() - t0
+        return traj
+
+    def with_D(self, D):
+        """The same experiment with K embedded in R^D (a new random isometry; same intrinsic
+        sample, same initial hidden weights where shapes allow is *not* attempted: a fresh
+        initial network from the same seed)."""
+        if D == self.D:
+            return self
+        cfg = {k: dict(v) if isinstance(v, dict) else v for k, v in self.config.items()}
+        cfg.setdefault("data", {})["n"] = int(D)
+        return from_config(cfg)
+
+
+def from_config(cfg, base_dir=".", D=None):
+    """Build an Experiment from a parsed CONFIG (keys in the module docstring)."""
+    allowed = {"model", "data", "training", "init", "output", "solver"}
+    for key in cfg:
+        if key not in allowed:
+            raise ConfigError(key, "[%s]" % key, "unknown section")
+    ds = Section(cfg, "data")
+    kind = ds.string("manifold", "circle", MANIFOLDS)
+    n = ds.integer("n", None, minimum=1)
+    manifold = Manifold(kind, ds.number("radius", 1.0, positive=True),
+                        ds.number("major_radius", 2.0, positive=True), D if D is not None else n,
+                        ds.integer("embedding_seed", 0, minimum=0))
+    noise = ds.number("noise", 0.0, nonnegative=True)
+    m = ds.integer("train", 64, minimum=2)
+    train = manifold.sample(m, ds.integer("train_seed", 0, minimum=0), noise)
+    test_size = ds.integer("test", 2048, minimum=16)
+    epsilon = ds.number("epsilon", 0.1, positive=True)
+    ds.close()
+
+    ms = Section(cfg, "model")
+    ms.string("kind", "deep-autoencoder")
+    encoder = _widths(ms, "encoder", [16, 16])
+    decoder = _widths(ms, "decoder", None)
+    net = DeepAutoencoder(manifold.n, ms.integer("bottleneck", manifold.dim, minimum=1), encoder,
+                          decoder, ms.string("activation", "tanh", ACTIVATIONS))
+    ms.close()
+
+    ts = Section(cfg, "training")
+    t_max = ts.number("t_max", positive=True)
+    lr = ts.number("lr", 0.05, positive=True)
+    batch = ts.integer("batch", 16, minimum=1)
+    if batch > m:
+        raise ConfigError("training.batch", batch, "exceeds the training sample (data.train = %d)" % m)
+    ts.close()
+
+    ins = Section(cfg, "init", required=False)
+    init = {"seed": ins.integer("seed", 0, minimum=0), "std": ins.number("std", 1.0, positive=True),
+            "bias_std": ins.number("bias_std", 0.1, nonnegative=True),
+            "input_std": ins.number("input_std", 6.0, positive=True)}
+    ins.close()
+    theta0 = net.random_parameters(**init)
+
+    out = Section(cfg, "output", required=False)
+    times = output_times(t_max, out.integer("n_times", 30, minimum=1),
+                         out.number("t_first", None, positive=True), out.numbers("times", []))
+    out.close()
+    sv = Section(cfg, "solver", required=False)
+    solver = dict(DEFAULT_SOLVER)
+    solver.update({k: v for k, v in (
+        ("method", sv.string("method", None, ("RK23", "RK45", "DOP853", "Radau", "BDF", "LSODA"))),
+        ("rtol", sv.number("rtol", None, positive=True)),
+        ("atol", sv.number("atol", None, positive=True))) if v is not None})
+    sv.close()
+    resolved = {k: dict(v) if isinstance(v, dict) else v for k, v in cfg.items()}
+    if D is not None:
+        resolved.setdefault("data", {})["n"] = manifold.n
+    exp = Experiment(manifold, net, theta0, train, t_max, times, lr, batch, epsilon, test_size,
+                     solver, resolved, init)
+    exp.times = exp.snap_times(times)
+    return exp
+
+
+def _widths(section, key, default):
+    raw = section.raw(key, default)
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not raw or not all(
+            isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in raw):
+        raise ConfigError(section.key(key), raw, "must be a non-empty list of positive integers")
+    return tuple(raw)
