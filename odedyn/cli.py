@@ -30,11 +30,15 @@ def _process_age():
         return time.perf_counter() - IMPORT_TIME
 
 
-def _curves_json(traj, error_name, names, sem=False):
-    out = {"t": traj.t, error_name: traj[error_name],
-           "order_parameters": {n: traj[n] for n in names if n in traj.curves}}
+def _curves_json(traj, exp, sem=False):
+    """t, the error curve and the headline curves at the top level, the order parameters
+    under "order_parameters" (with "_sem" twins for simulations)."""
+    top = (exp.error_name,) + tuple(exp.headline_names)
+    names = exp.order_parameter_names
+    out = {"t": traj.t} | {n: traj[n] for n in top if n in traj.curves}
+    out["order_parameters"] = {n: traj[n] for n in names if n in traj.curves}
     if sem:
-        out[error_name + "_sem"] = traj[error_name + "_sem"]
+        out |= {n + "_sem": traj[n + "_sem"] for n in top if n + "_sem" in traj.curves}
         out["order_parameters_sem"] = {n: traj[n + "_sem"] for n in names
                                        if n + "_sem" in traj.curves}
     return out
@@ -65,7 +69,7 @@ def cmd_integrate(args):
         save(args.out, _arrays(traj) | exp.saved_arrays(),
              provenance(exp.config) | {"timing": timing, "summary": summary})
     if args.json:
-        _emit(_curves_json(traj, exp.error_name, exp.order_parameter_names) | {"timing": timing} | summary)
+        _emit(_curves_json(traj, exp) | {"timing": timing} | summary)
     else:
         print("%s: final %s = %.6g at t = %g (%d RHS evaluations, %.3f s)"
               % (args.config, exp.error_name, traj[exp.error_name][-1], traj.t[-1],
@@ -82,9 +86,10 @@ def cmd_simulate(args):
     timing = {"integrate_s": meta["simulate_s"], "simulate_s": meta["simulate_s"],
               "startup_s": startup}
     if args.out:
-        save(args.out, _arrays(sim), provenance(exp.config) | {"simulation": meta, "timing": timing})
+        save(args.out, _arrays(sim) | exp.saved_arrays(),
+             provenance(exp.config) | {"simulation": meta, "timing": timing})
     if args.json:
-        _emit(_curves_json(sim, exp.error_name, exp.order_parameter_names, sem=True)
+        _emit(_curves_json(sim, exp, sem=True)
               | {"timing": timing, "simulation": meta})
     else:
         print("%s: D = %d, %d seeds: final %s = %.6g +- %.2g (%.1f s)%s"
@@ -117,9 +122,9 @@ def cmd_compare(args):
                             provenance(exp.config) | {"summary": summary, "timing": timing})
         paths = {"figure": png, "figure_pdf": pdf, "arrays": npz, "sidecar": sidecar}
     if args.json:
-        _emit(_curves_json(theory, exp.error_name, exp.order_parameter_names)
+        _emit(_curves_json(theory, exp)
               | {"timing": timing,
-                 "simulation": _curves_json(sim, exp.error_name, exp.order_parameter_names, sem=True),
+                 "simulation": _curves_json(sim, exp, sem=True),
                  "summary": summary, "files": paths})
     else:
         dev = summary["deviation"]

@@ -16,6 +16,8 @@ class Experiment:
     error_name = "error"
     #: curves reported under "order_parameters" in the JSON output
     order_parameter_names = ()
+    #: further curves reported at the top level of the JSON output, next to the error
+    headline_names = ()
     #: resolved CONFIG (saved with every result)
     config = {}
     #: what the time axis means, for figures

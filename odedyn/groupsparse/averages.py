@@ -1,0 +1,103 @@
+"""Averages over the data law for the macroscopic flow. Owns: the weighted nodes
+(codes s, noise directions xi, weights) on which every expectation E[f(z)], z = R s + sigma L xi,
+is evaluated, and the standard error those nodes carry.
+
+Each part of the average is done as exactly as it can be:
+* the active groups: every one of the C(M, K) supports, equally weighted (deterministic);
+  one representative support under the permutation-symmetric reduction (exact there, see
+  odedyn.groupsparse.flow); a fixed random sample when C(M, K) exceeds ``max_supports``;
+* the amplitudes: one node when constant; otherwise a tensor Gauss-Legendre rule with
+  ``amplitude_nodes`` points per active entry (deterministic quadrature; the integrand has
+  kinks, so it converges algebraically: ``quadrature_error`` estimates it), replaced by a fixed
+  random sample when the tensor rule would exceed ``max_amplitude_nodes``;
+* the noise (sigma > 0 only): no elementary form exists for the group-sparse ReLU, so a fixed
+  Monte Carlo sample of ``noise_draws`` antithetic pairs (+xi, -xi) per node.
+The nodes carry a block label (``blocks`` independent replicas of the random parts): the
+spread of the block means gives the Monte Carlo standard error (zero when all is deterministic).
+"""
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+BLOCKS = 8
+
+
+@dataclass
+class Nodes:
+    S: np.ndarray        # codes (N x p)
+    xi: np.ndarray       # standard normal noise directions (N x p); zeros when sigma = 0
+    w: np.ndarray        # weights (N), summing to one
+    mask: np.ndarray     # active groups (N x M)
+    block: np.ndarray    # replica label (N) for standard errors
+    random_parts: tuple  # which parts are Monte Carlo: subset of ("supports", "amplitudes", "noise")
+
+    @property
+    def exact(self):
+        return not self.random_parts
+
+    def mean(self, values):
+        """Weighted mean over nodes of per-node values (N x ...)."""
+        return np.tensordot(self.w, values, axes=(0, 0))
+
+    def standard_error(self, values):
+        """Monte Carlo standard error of ``mean(values)`` from the spread over blocks."""
+        if self.exact:
+            return np.zeros(np.shape(values)[1:])
+        means = [np.tensordot(self.w[b] / self.w[b].sum(), values[b], axes=(0, 0))
+                 for b in (self.block == k for k in range(BLOCKS))]
+        return np.std(means, axis=0, ddof=1) / math.sqrt(BLOCKS)
+
+
+def supports(M, K, max_supports, rng, representative=False):
+    """Active groups (S x K) and whether they are a random sample."""
+    if representative:
+        return np.arange(K)[None, :], False
+    if math.comb(M, K) <= max_supports:
+        return np.array(list(itertools.combinations(range(M), K)), dtype=int), False
+    return np.argsort(rng.random((max_supports, M)), axis=1)[:, :K], True
+
+
+def amplitudes(lo, hi, dim, amplitude_nodes, max_amplitude_nodes, rng):
+    """Amplitude nodes (A x dim) with weights (A), and whether they are a random sample."""
+    if lo == hi:
+        return np.full((1, dim), float(lo)), np.ones(1), False
+    if amplitude_nodes ** dim <= max_amplitude_nodes:
+        x, wt = np.polynomial.legendre.leggauss(amplitude_nodes)
+        x, wt = lo + (hi - lo) * (x + 1) / 2, wt / 2
+        grid = np.array(list(itertools.product(range(amplitude_nodes), repeat=dim)))
+        return x[grid], np.prod(wt[grid], axis=1), False
+    n = max_amplitude_nodes
+    return lo + (hi - lo) * rng.random((n, dim)), np.full(n, 1.0 / n), True
+
+
+def build(model, amplitude_nodes=4, noise_draws=16, max_supports=2000,
+          max_amplitude_nodes=4096, seed=0, representative=False):
+    """The nodes for ``model`` (an odedyn.groupsparse.GenerativeModel)."""
+    rng = np.random.default_rng([seed, 6])
+    K, g = model.active_groups, model.group_size
+    sup, sup_random = supports(model.M, K, max_supports, rng, representative)
+    amp, amp_w, amp_random = amplitudes(*model.amplitude_range, K * g, amplitude_nodes,
+                                        max_amplitude_nodes, rng)
+    ns, na = len(sup), len(amp)
+    S = model.codes(np.repeat(sup, na, axis=0), np.tile(amp, (ns, 1)).reshape(-1, K, g))
+    w = np.tile(amp_w, ns) / ns
+    mask = np.zeros((ns * na, model.M), dtype=bool)
+    mask[np.arange(ns * na)[:, None], np.repeat(sup, na, axis=0)] = True
+    random_parts = tuple(name for name, flag in (("supports", sup_random),
+                                                  ("amplitudes", amp_random)) if flag)
+    node = np.arange(ns * na)
+    xi = np.zeros_like(S)
+    draw = np.zeros(len(S), dtype=int)
+    if model.noise > 0:
+        half = rng.standard_normal((noise_draws, len(S), model.p))
+        xi = np.concatenate([half, -half]).reshape(-1, model.p)
+        reps = 2 * noise_draws
+        S, w, mask = np.tile(S, (reps, 1)), np.tile(w, reps) / reps, np.tile(mask, (reps, 1))
+        node, draw = np.tile(node, reps), np.repeat(np.tile(np.arange(noise_draws), 2), ns * na)
+        random_parts += ("noise",)
+    # independent replicas: by node when supports or amplitudes are sampled (each node has its
+    # own noise draws), else by noise draw (an antithetic pair stays in one replica)
+    block = (node if (sup_random or amp_random) else draw) % BLOCKS
+    return Nodes(S, xi, w, mask, block, random_parts)

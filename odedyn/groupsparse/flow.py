@@ -1,0 +1,215 @@
+"""Gradient flow on the expected loss, closed on R = W^T A and Q = W^T W (seed 002).
+
+Owns: the drift of (R, Q) (derivations/groupsparse_dynamics.py derives and checks it),
+the permutation-symmetric reduction, the map back to a network, and the observables computed
+from a macroscopic state: loss, distance of W to A per column after matching, support recovery
+and clustering accuracy.
+
+With C = A^T A, z = R s + sigma L xi (Q = L L^T, xi ~ N(0, I_p)) and grad phi = -h - J (z - Q h),
+
+    G_R = E[grad phi s^T],   G_Q = E[h h^T] / 2 + (sigma / 2) sym(E[grad phi xi^T] L^{-1}),
+    dR/dt = -(G_R C + 2 G_Q R),   dQ/dt = -(G_R R^T + R G_R^T + 2 G_Q Q + 2 Q G_Q).
+
+The expectations run over the nodes of odedyn.groupsparse.averages. Along the flow,
+dW/dt = -(A G_R^T + 2 W G_Q) is linear in W, so W(t) = A X(t) + W0 Y(t) with
+dX/dt = -(G_R^T + 2 X G_Q), dY/dt = -2 Y G_Q, X(0) = 0, Y(0) = I: integrating (X, Y) alongside
+gives the network the theory ends at (and a consistency check: R = X^T C + Y^T R0).
+
+Permutation-symmetric reduction. When C = I and R, Q are invariant under permuting groups
+and units inside a group (as from a symmetric start), every p x p quantity stays in the span of
+E0 = I, E1 = B - I (same group), E2 = 1 1^T - B (other groups), B the block-diagonal of ones.
+The average over all supports of the (equivariant) gradients then equals the projection onto
+that span of the gradients of one representative support, so the state is 12 scalars and one
+support is averaged instead of C(M, K).
+"""
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from .._generated.groupsparse_kernels import support_probabilities, uniform_moments
+from ..errors import NumericalError
+from ..integrate import solve
+from ..results import Trajectory
+from .activation import activate, group_norms, jacobian_apply, support_recovered
+
+MATRICES = ("R", "Q", "X", "Y")
+
+
+def column_distances(R, Q):
+    """|w_i - a_pi(i)| for the matching pi of columns of W to columns of A that minimises the
+    total squared distance; |w_i - a_j|^2 = Q_ii - 2 R_ij + 1 (unit-norm columns)."""
+    cost = np.diag(Q)[:, None] - 2 * R + 1.0
+    rows, cols = linear_sum_assignment(cost)
+    return np.sqrt(np.maximum(cost[rows, cols], 0.0))
+
+
+def symmetric_basis(p, g):
+    """E0 = I, E1 = same group off the diagonal, E2 = other groups (p x p each)."""
+    labels = np.arange(p) // g
+    same = labels[:, None] == labels[None, :]
+    eye = np.eye(p)
+    return np.stack([eye, same - eye, 1.0 - same])
+
+
+class Flow:
+    """The macroscopic gradient flow of one model, activation, threshold and node set."""
+
+    def __init__(self, model, kind, lam, nodes, symmetric=False):
+        self.model, self.kind, self.lam, self.nodes = model, kind, float(lam), nodes
+        self.g, self.p, self.sigma = model.group_size, model.p, model.noise
+        self.C = model.C
+        self.symmetric = symmetric
+        self.basis = symmetric_basis(self.p, self.g)
+        self.norms = (self.basis ** 2).sum(axis=(1, 2))
+        self.evaluations = 0
+        self.t = 0.0
+
+    # ------------------------------------------------------------ averages at a state
+    def cholesky(self, Q):
+        try:
+            return np.linalg.cholesky(Q)
+        except np.linalg.LinAlgError:
+            raise NumericalError(self.t, "Q = W^T W is not positive definite (min eigenvalue %.3g)"
+                                 % np.linalg.eigvalsh(Q).min()) from None
+
+    def fields(self, R, Q):
+        """Pre-activations z at every node, and L (sigma > 0) or None."""
+        Z = self.nodes.S @ np.ascontiguousarray(R.T)
+        if self.sigma == 0:
+            return Z, None
+        L = self.cholesky(Q)
+        return Z + self.sigma * self.nodes.xi @ L.T, L
+
+    def potential_gradient(self, Z, H, Q):
+        return -H - jacobian_apply(Z, Z - H @ Q, self.g, self.lam, self.kind)
+
+    def gradients(self, R, Q):
+        """(G_R, G_Q) = derivatives of the expected loss with respect to R and (symmetric) Q."""
+        nd = self.nodes
+        Z, L = self.fields(R, Q)
+        H = activate(Z, self.g, self.lam, self.kind)
+        wgrad = nd.w[:, None] * self.potential_gradient(Z, H, Q)
+        GR = wgrad.T @ nd.S
+        GQ = 0.5 * (nd.w[:, None] * H).T @ H
+        if L is not None:
+            N = np.linalg.solve(L.T, (wgrad.T @ nd.xi).T).T   # E[grad phi xi^T] L^{-1}
+            GQ += 0.25 * self.sigma * (N + N.T)
+        return GR, GQ
+
+    def project(self, Mx):
+        """Coefficients of Mx on the symmetric basis."""
+        return np.einsum("kij,ij->k", self.basis, Mx) / self.norms
+
+    def expand(self, c):
+        return np.einsum("k,kij->ij", c, self.basis)
+
+    # ------------------------------------------------------------ right-hand side
+    def drift(self, R, Q, X, Y):
+        GR, GQ = self.gradients(R, Q)
+        if self.symmetric:
+            GR, GQ = self.expand(self.project(GR)), self.expand(self.project(GQ))
+        dR = -(GR @ self.C + 2 * GQ @ R)
+        dQ = -(GR @ R.T + R @ GR.T + 2 * GQ @ Q + 2 * Q @ GQ)
+        return dR, dQ, -(GR.T + 2 * X @ GQ), -2 * Y @ GQ
+
+    def gd_step(self, R, Q, X, Y, lr):
+        """One step of gradient descent on the expected loss, W <- W - lr grad, written on the
+        macroscopic state: exact, since grad = A G_R^T + 2 W G_Q gives
+        Q' = Q + lr dQ/dt + lr^2 (G_R C G_R^T + 2 G_R R^T G_Q + 2 G_Q R G_R^T + 4 G_Q Q G_Q)."""
+        GR, GQ = self.gradients(R, Q)
+        if self.symmetric:
+            GR, GQ = self.expand(self.project(GR)), self.expand(self.project(GQ))
+        GRC = GR @ self.C
+        second = GRC @ GR.T + 2 * GR @ R.T @ GQ + 2 * GQ @ R @ GR.T + 4 * GQ @ Q @ GQ
+        return (R - lr * (GRC + 2 * GQ @ R),
+                Q - lr * (GR @ R.T + R @ GR.T + 2 * GQ @ Q + 2 * Q @ GQ) + lr ** 2 * second,
+                X - lr * (GR.T + 2 * X @ GQ), Y - 2 * lr * Y @ GQ)
+
+    def pack(self, mats):
+        if self.symmetric:
+            return np.concatenate([self.project(Mx) for Mx in mats])
+        return np.concatenate([Mx.ravel() for Mx in mats])
+
+    def unpack(self, y):
+        if self.symmetric:
+            return [self.expand(c) for c in y.reshape(4, 3)]
+        return list(y.reshape(4, self.p, self.p))
+
+    def rhs(self, t, y):
+        self.t = t
+        self.evaluations += 1
+        return self.pack(self.drift(*self.unpack(y)))
+
+    # ------------------------------------------------------------ observables
+    def data_energy(self):
+        """E|x|^2 / 2 in closed form (support probabilities and amplitude moments)."""
+        m = self.model
+        m1, m2 = uniform_moments(*map(float, m.amplitude_range))
+        p1, p_same, p_other = support_probabilities(float(m.M), float(m.active_groups))
+        labels = np.arange(m.p) // m.group_size
+        P = np.where(labels[:, None] == labels[None, :], p_same, p_other)
+        off = self.C - np.diag(np.diag(self.C))
+        return 0.5 * (p1 * m2 * np.trace(self.C) + m1 ** 2 * np.sum(P * off) + m.noise ** 2 * m.n)
+
+    def observables(self, R, Q):
+        """Loss (with its Monte Carlo standard error), distances and accuracies at (R, Q)."""
+        nd = self.nodes
+        Z, _ = self.fields(R, Q)
+        H = activate(Z, self.g, self.lam, self.kind)
+        per_node = -(Z * H).sum(axis=1) + 0.5 * ((H @ Q) * H).sum(axis=1)
+        hit = support_recovered(H, nd.S).astype(float)
+        d = column_distances(R, Q)
+        out = {"loss": self.data_energy() + nd.mean(per_node),
+               "loss_mc_error": float(nd.standard_error(per_node)),
+               "distance": d.mean(), "distance_max": d.max(), "distance_columns": d,
+               "support_accuracy": nd.mean(hit)}
+        if self.model.active_groups == 1:
+            label = np.argmax(nd.mask, axis=1)
+            out["cluster_accuracy"] = nd.mean((cluster_labels(Z, H, self.g) == label) * 1.0)
+        return out
+
+    # ------------------------------------------------------------ integration
+    def integrate(self, R0, Q0, times, method="RK45", rtol=1e-5, atol=1e-7, lr=None):
+        """Trajectory of the observables, R, Q, X, Y at ``times`` from (R0, Q0): the gradient
+        flow, or (``lr`` given) gradient descent with step lr at times = lr * steps."""
+        p = self.p
+        y0 = self.pack([R0, Q0, np.zeros((p, p)), np.eye(p)])
+        if self.symmetric:
+            for name, Mx in zip(MATRICES, (R0, Q0)):
+                if np.abs(self.expand(self.project(Mx)) - Mx).max() > 1e-9:
+                    raise NumericalError(0.0, "%s0 is not permutation-symmetric" % name)
+        self.evaluations = 0
+        if lr is None:
+            ys, _ = solve(self.rhs, y0, times, method=method, rtol=rtol, atol=atol)
+            rows = [self.unpack(y) for y in ys]
+        else:
+            rows = self.descend(self.unpack(y0), times, lr)
+        curves = {name: np.array([r[k] for r in rows]) for k, name in enumerate(MATRICES)}
+        obs = [self.observables(r[0], r[1]) for r in rows]
+        curves.update({k: np.array([o[k] for o in obs]) for k in obs[0]})
+        meta = {"rhs_evaluations": self.evaluations, "nodes": len(self.nodes.w),
+                "monte_carlo": list(self.nodes.random_parts), "symmetric": self.symmetric}
+        return Trajectory(np.asarray(times, dtype=float), curves, meta)
+
+
+    def descend(self, state, times, lr):
+        rows, done = [], 0
+        for target in np.round(np.asarray(times) / lr).astype(int):
+            for _ in range(target - done):
+                self.t = (done + 1) * lr
+                state = self.gd_step(*state, lr)
+                self.evaluations += 1
+                done += 1
+            if self.symmetric:
+                state = [self.expand(self.project(Mx)) for Mx in state]
+            if not all(np.all(np.isfinite(Mx)) for Mx in state):
+                raise NumericalError(self.t, "gradient descent: non-finite state")
+            rows.append(state)
+        return rows
+
+
+def cluster_labels(Z, H, g):
+    """The active group of each input: the group with the largest |h_G|, or, when the
+    activation silences every group, the largest |z_G+|."""
+    hn = group_norms(H, g)
+    zn = group_norms(np.maximum(Z, 0.0), g)
+    return np.where(hn.max(axis=1) > 0, hn.argmax(axis=1), zn.argmax(axis=1))

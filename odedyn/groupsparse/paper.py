@@ -1,0 +1,27 @@
+"""Settings shared by the group-sparse figures (figures/group_sparse_*.py) and their tests.
+Owns: the base CONFIG of the paper-style experiments (n = 100, M = 8 groups of g = 2, incoherent
+random dictionary, amplitudes uniform on [0.1, 1.5], noise 0.05, start at column distance 0.2)
+and building an Experiment from it with overrides."""
+from ..config import experiment_from_dict
+
+BASE = {
+    "model": {"kind": "group-sparse-autoencoder", "activation": "group-sparse-relu",
+              "threshold": 0.5},
+    "data": {"n": 100, "groups": 8, "group_size": 2, "active_groups": 1, "dictionary": "random",
+             "seed": 0, "amplitude_range": [0.1, 1.5], "noise": 0.05},
+    "training": {"lr": 0.1, "batch": 256, "t_max": 30.0},
+    "init": {"distance": 0.2, "seed": 1},
+    "theory": {"amplitude_nodes": 10, "noise_draws": 8},
+    "simulation": {"test_samples": 4000},
+    "output": {"n_times": 15},
+}
+
+LABELS = {"group-sparse-relu": "group-sparse ReLU", "relu": "ReLU with bias"}
+
+
+def experiment(**sections):
+    """Experiment from BASE with ``section={key: value}`` overrides."""
+    cfg = {k: dict(v) for k, v in BASE.items()}
+    for name, values in sections.items():
+        cfg[name] = dict(cfg.get(name, {}), **values)
+    return experiment_from_dict(cfg)
