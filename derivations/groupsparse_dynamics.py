@@ -29,13 +29,12 @@ xhat = W h(W^T x), loss l = |x - xhat|^2 / 2, gradient flow dW/dt = -grad_W E[l]
    + sigma^2 n) / 2 from the support probabilities (K of M groups, uniformly) and the moments of
    the amplitude law (constant a, or uniform on [lo, hi], integrated here).
 """
-import argparse
 import random
 import sys
 
 import sympy as sp
 
-from codegen import function_source, write_module
+from codegen import function_source, generator_main
 
 lam = sp.Symbol("lam", positive=True)
 r = sp.Symbol("r", positive=True)
@@ -140,19 +139,15 @@ def verify():
     verify_potential_gradient()
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--check", action="store_true", help="exit 1 if the committed module is stale")
-    args = ap.parse_args(argv)
-    if not args.check:
+def body(check):
+    if not check:
         verify()
-    ok = write_module("odedyn/_generated/groupsparse_kernels.py", "groupsparse_dynamics.py",
-                      module_body(), check=args.check)
-    if args.check and not ok:
-        print("odedyn/_generated/groupsparse_kernels.py is stale: run python "
-              "derivations/groupsparse_dynamics.py", file=sys.stderr)
-        return 1
-    return 0
+    return module_body()
+
+
+def main(argv=None):
+    return generator_main(__doc__.split("\n")[0], [(
+        "odedyn/_generated/groupsparse_kernels.py", "groupsparse_dynamics.py", body)], argv)
 
 
 if __name__ == "__main__":

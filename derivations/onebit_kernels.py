@@ -18,12 +18,11 @@ event for a Gaussian field of non-zero variance):
   rule: E[x | y] = pi1(y) (1/p) / (1/p + v) y, with pi1(y) the posterior weight of the slab,
   written in a form that cannot overflow (a logistic of the log-likelihood ratio).
 """
-import argparse
 import sys
 
 import sympy as sp
 
-from codegen import function_source, phi, write_module
+from codegen import function_source, generator_main, phi
 
 z = sp.Symbol("z", real=True)
 rho = sp.Symbol("rho", real=True)
@@ -97,16 +96,9 @@ def _print(expr):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--check", action="store_true", help="exit 1 if the committed module is stale")
-    args = ap.parse_args(argv)
-    ok = write_module("odedyn/_generated/onebit_kernels.py", "onebit_kernels.py", module_body(),
-                      check=args.check)
-    if args.check and not ok:
-        print("odedyn/_generated/onebit_kernels.py is stale: run python derivations/onebit_kernels.py",
-              file=sys.stderr)
-        return 1
-    return 0
+    return generator_main(__doc__.split("\n")[0], [(
+        "odedyn/_generated/onebit_kernels.py", "onebit_kernels.py", lambda check: module_body())],
+        argv)
 
 
 if __name__ == "__main__":
