@@ -1,6 +1,11 @@
 """A circle of radius 1 through a 1-d bottleneck (seed 003): the reconstruction, the
 exceptional arc, and the errors in time (gradient flow as lines, SGD as markers) next to the
-Borsuk-Ulam bound."""
+Borsuk-Ulam bound.
+
+The flow is integrated by its Euler scheme (step 0.05, odedyn.manifold.training.euler_flow).
+128 training points: with 64 the flow interpolates the sample (training loss ~1e-4) while the
+jump of the encoder sits in a gap between samples and the mean test error stalls near 0.08.
+"""
 import matplotlib.pyplot as plt
 
 from odedyn.figures import figure_main
@@ -13,7 +18,7 @@ DESCRIPTION = "circle through a 1-d bottleneck: reconstruction, exceptional arc,
 
 
 def make(out_dir, quick=False):
-    exp = experiment("circle", 16 if quick else 32, 400 if quick else 3000, train=64)
+    exp = experiment("circle", 32, 3200 if quick else 6400, train=128)
     flow, sim = flow_and_sgd(exp, 2 if quick else 4)
     theta = flow.meta["theta"][-1]
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))

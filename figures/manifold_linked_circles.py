@@ -14,7 +14,7 @@ DESCRIPTION = "two linked circles in R^3 through a 1-d bottleneck (the paper's e
 
 def make(out_dir, quick=False):
     exp = experiment("linked-circles", 16 if quick else 32, 400 if quick else 3000,
-                     train=96 if quick else 192)
+                     train=96 if quick else 192, solver={"method": "RK23"})
     flow, sim = flow_and_sgd(exp, 2 if quick else 4)
     theta = flow.meta["theta"][-1]
     fig, axes = plt.subplots(1, 4, figsize=(16, 3.8))

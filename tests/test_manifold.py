@@ -173,3 +173,33 @@ def test_bad_config_exit_2_names_key_writes_nothing(tmp_path, capsys, edit, key)
     captured = capsys.readouterr()
     assert captured.out == "" and key in captured.err and "\n" not in captured.err.strip()
     assert not out.exists()
+
+
+def test_euler_flow_is_gradient_descent_and_approaches_the_scipy_flow():
+    """solver.method = "euler" is full-batch gradient descent with step <= solver.step landing
+    on the output times: on the lr grid it equals descend() bit for bit, and its distance to
+    the scipy flow halves with the step (ratio in [1.6, 2.4], first-order scheme)."""
+    cfg = {k: dict(v) for k, v in CIRCLE.items()}
+    cfg["solver"] = {"method": "euler", "step": 0.01}
+    exp = experiment_from_dict(cfg)
+    times = np.array([0.0, 10.0, 20.0, 40.0])
+    euler = exp.integrate(times, return_states=True)
+    exp.lr = 0.01
+    assert all(np.array_equal(a, b) for a, b in zip(euler.meta["theta"], exp.descend(times)))
+    assert euler.meta["rhs_evaluations"] == 4000
+    exp.solver = {"method": "RK23", "rtol": 1e-6, "atol": 1e-9}
+    scipy = exp.integrate(times, return_states=True).meta["theta"]
+    dist = []
+    for step in (0.01, 0.005):
+        exp.solver = {"method": "euler", "step": step}
+        th = exp.integrate(times, return_states=True).meta["theta"]
+        dist.append(max(np.linalg.norm(a - b) for a, b in zip(th, scipy)))
+    assert 1.6 < dist[0] / dist[1] < 2.4, dist
+
+
+def test_bad_solver_method_names_key():
+    from odedyn.errors import ConfigError
+    cfg = {k: dict(v) for k, v in CIRCLE.items()}
+    cfg["solver"] = {"method": "leapfrog"}
+    with pytest.raises(ConfigError, match="solver.method"):
+        experiment_from_dict(cfg)

@@ -1,10 +1,10 @@
 """The claims of the manifold figures, asserted on their --quick numbers (seed 003).
 
-What the quick runs (t = 400, widths up to 16, 64 training points) establish, and what they do
-not: the maximal error never falls below the Borsuk-Ulam bound (a theorem, so this checks the
-measurement); the mean error and the exceptional-set measure fall with width (averaged over two
-initial networks) and with time. The issue's "mean error below 0.05" needs longer training
-(t ~ 3000, width 32, the full figures); the quick runs reach about 0.1 and assert that.
+Claims taken from the statement, not from the numbers: the maximal error never falls below the
+Borsuk-Ulam bound (a theorem, so this checks the measurement); on the circle (radius 1) a wide
+enough network (width 32, 128 training points, flow to t = 3200 by its Euler scheme) brings the
+mean error on the dense test set below 0.05. This is one seeded initial network, not an average
+over initial networks (the budget of this test set does not allow several width-32 runs).
 """
 import numpy as np
 import pytest
@@ -27,7 +27,7 @@ def test_circles_error_falls_while_max_stays_above_bound(name, out):
     assert np.all(mx >= n["bound"])
     assert err[-1] < 0.5 * err[1] and exc[-1] < 0.8 * exc[1]
     if name == "manifold-circle":
-        assert err[-1] < 0.12 and exc[-1] < 0.2  # measured: 0.105 and 0.168 at t = 400
+        assert err[-1] < 0.05 * n["bound"]  # the issue's claim, radius 1
     # SGD (markers) from the same start follows the flow
     assert abs(n["sgd_error"][-1] - err[-1]) < 0.1 * err[-1] + 4 * n["sgd_error_sem"][-1]
 

@@ -13,7 +13,10 @@ both measured by odedyn.manifold.measure at the same times.
              train_seed = 0, test = 2048, epsilon = 0.1 (threshold of the exceptional set)
     [training] t_max, lr = 0.05 (SGD step = time per step), batch = 16
     [init]   seed = 0, std = 1.0, bias_std = 0.1, input_std = 6.0
-    [output] n_times, t_first, times       [solver] method = "RK23", rtol = 1e-4, atol = 1e-7
+    [output] n_times, t_first, times
+    [solver] method = "RK23" (scipy: RK23 | RK45 | DOP853 | Radau | BDF | LSODA, with rtol =
+             1e-4, atol = 1e-7; or "euler": the flow's explicit Euler scheme in numba, full-batch
+             gradient descent with steps of at most ``step`` = 0.05, landing on the output times)
 """
 import time
 from dataclasses import dataclass, field, replace
@@ -28,9 +31,9 @@ from ..simulation import reduce_seeds, run_seeds
 from .manifolds import MANIFOLDS, Manifold
 from .measure import OBSERVABLES, measure_many
 from .network import ACTIVATIONS, DeepAutoencoder
-from .training import descend, gradient_flow
+from .training import descend, euler_flow, gradient_flow
 
-DEFAULT_SOLVER = {"method": "RK23", "rtol": 1e-4, "atol": 1e-7}
+DEFAULT_SOLVER = {"method": "RK23", "rtol": 1e-4, "atol": 1e-7, "step": 0.05}
 
 
 @dataclass
@@ -85,13 +88,24 @@ class Experiment(BaseExperiment):
         ``times``; with return_states also the parameters (meta['theta'])."""
         times = self.times if times is None else np.asarray(times, dtype=float)
         t0 = time.perf_counter()
-        states, nfev = gradient_flow(self.net, self.theta0, self.train, times, **self.solver)
+        if self.solver["method"] == "euler":
+            states, nfev = euler_flow(self.net, self.theta0, self.train, times,
+                                      self.solver["step"])
+        else:
+            states, nfev = gradient_flow(self.net, self.theta0, self.train, times,
+                                         **{k: v for k, v in self.solver.items() if k != "step"})
         elapsed = time.perf_counter() - t0
         meta = self._meta() | {"integrate_s": elapsed, "rhs_evaluations": nfev}
         if return_states:
             meta["theta"] = states
         from ..results import Trajectory
         return Trajectory(times, self._measure(states), meta)
+
+    def with_init_seed(self, seed):
+        """The same experiment from another random initial network (init.seed = ``seed``)."""
+        init = dict(self.init, seed=int(seed))
+        config = dict(self.config, init=init)
+        return replace(self, theta0=self.net.random_parameters(**init), init=init, config=config)
 
     def descend(self, times, batch=None, seed=0, stop=None, advance=None):
         """Parameters at ``times`` (on the lr grid) of SGD with ``batch`` (None: full-batch
@@ -176,7 +190,9 @@ def from_config(cfg, base_dir=".", D=None):
     sv = Section(cfg, "solver", required=False)
     solver = dict(DEFAULT_SOLVER)
     solver.update({k: v for k, v in (
-        ("method", sv.string("method", None, ("RK23", "RK45", "DOP853", "Radau", "BDF", "LSODA"))),
+        ("method", sv.string("method", None, ("RK23", "RK45", "DOP853", "Radau", "BDF", "LSODA",
+                                              "euler"))),
+        ("step", sv.number("step", None, positive=True)),
         ("rtol", sv.number("rtol", None, positive=True)),
         ("atol", sv.number("atol", None, positive=True))) if v is not None})
     sv.close()

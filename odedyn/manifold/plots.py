@@ -2,20 +2,40 @@
 deep-autoencoder experiment from a small dict, running gradient flow (lines) and SGD (markers
 with standard errors) from the same network, and the panels: errors against time with the
 Borsuk-Ulam bound, errors along the manifold with the exceptional set, and the
-reconstruction drawn in a plane."""
+reconstruction drawn in a plane; also gradient flow from several initial networks at once
+(``flows``: the numba kernels release the GIL, so threads use both cores)."""
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from ..config import experiment_from_dict
 from ..plotting import COLORS, simulation_points, theory_line, time_axis
 
 
-def experiment(manifold, width, t_max, depth=2, bottleneck=1, n_times=15, init=None, **data):
-    cfg = {"init": dict(init or {}), "model": {"kind": "deep-autoencoder", "encoder": [width] * depth,
+#: the figures integrate the flow by its Euler scheme with this step (see training.euler_flow)
+FLOW = {"method": "euler", "step": 0.05}
+
+
+def experiment(manifold, width, t_max, depth=2, bottleneck=1, n_times=15, init=None, solver=None,
+               **data):
+    cfg = {"init": dict(init or {}), "solver": dict(solver or FLOW), "model": {"kind": "deep-autoencoder", "encoder": [width] * depth,
                      "bottleneck": bottleneck},
            "data": dict({"manifold": manifold}, **data),
            "training": {"t_max": float(t_max)}, "output": {"n_times": n_times,
                                                            "t_first": t_max / 200}}
     return experiment_from_dict(cfg)
+
+
+def flows(exps, times=None, workers=2):
+    """Gradient flow of each experiment (e.g. several initial networks), ``workers`` threads."""
+    with ThreadPoolExecutor(max(1, min(workers, len(exps)))) as pool:
+        return list(pool.map(lambda e: e.integrate(times), exps))
+
+
+def mean_sem(values):
+    """Mean over the last axis and its standard error (ddof = 1)."""
+    values = np.asarray(values, dtype=float)
+    return values.mean(axis=-1), values.std(axis=-1, ddof=1) / np.sqrt(values.shape[-1])
 
 
 def flow_and_sgd(exp, seeds):

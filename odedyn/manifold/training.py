@@ -1,7 +1,9 @@
 """Training a deep autoencoder on a finite sample (seed 003). Owns: gradient flow on the
 empirical loss, d theta / dt = -grad L(theta), integrated by the shared scipy integrator
 (odedyn.integrate.solve: the learning dynamics are an ODE in weight space), and its
-finite-step companions in one numba kernel: minibatch SGD and full-batch gradient descent.
+finite-step companions in one numba kernel: minibatch SGD and full-batch gradient descent,
+and the explicit Euler scheme of the flow built on it (``euler_flow``), which lands exactly on
+the output times.
 
 Time. A step of (stochastic) gradient descent with learning rate eta advances the time by eta:
 after s steps t = eta s, so gradient descent is the explicit Euler scheme of the flow and
@@ -55,6 +57,30 @@ def gradient_flow(net, theta0, X, times, **solver):
         return -grad
 
     return solve(rhs, theta0, times, names=lambda i: "theta[%d]" % i, **solver)
+
+
+def euler_flow(net, theta0, X, times, step):
+    """theta(t) at ``times`` under the flow, by the explicit Euler scheme: full-batch gradient
+    descent with steps of at most ``step`` (each interval between output times is cut into equal
+    steps, so the times are hit exactly). Its distance to the scipy flow is O(step) (checked in
+    tests/test_manifold.py). One numba loop: per unit of time it costs a fraction of the scipy
+    integrator, which is limited by the same stiffness and pays Python overhead per evaluation.
+    Returns (states (len(times), n_parameters), number of gradient evaluations)."""
+    X = np.ascontiguousarray(X)
+    times = np.asarray(times, dtype=float)
+    m = len(X)
+    order, cursor = np.arange(m, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    rng = np.random.default_rng(0)  # unused: a full batch is never reshuffled
+    theta = np.array(theta0, dtype=float)
+    out = np.empty((len(times), len(theta)))
+    out[0], nfev = theta, 0
+    for i in range(1, len(times)):
+        gap = times[i] - times[i - 1]
+        n = max(1, int(np.ceil(gap / step - 1e-9))) if gap > 0 else 0
+        if n and not sgd_steps(theta, X, *net.kernel_args(), gap / n, m, order, cursor, rng, n):
+            raise NumericalError(times[i], "Euler scheme of the flow blew up (step %g)" % step)
+        out[i], nfev = theta, nfev + n
+    return out, nfev
 
 
 def descend(net, theta0, X, steps, lr, batch=None, seed=0, stop=None, advance=None,
