@@ -4,7 +4,8 @@ Owns the model family ``group-sparse-autoencoder``: the group-sparse generative 
 (``data``), the group-sparse ReLU and the plain ReLU with a bias (``activation``), the averaging
 rule over supports, amplitudes and noise (``averages``), the gradient flow on the expected loss
 closed on R = W^T A and Q = W^T W (``flow``), minibatch SGD on samples (``simulate``), clustering
-by the active group (``clustering``) and the CONFIG front door (``experiment``).
+by the active group (``clustering``), the symmetric fixed point and its
+radius (``fixedpoint``) and the CONFIG front door (``experiment``).
 """
 from .activation import ACTIVATIONS
 from .data import GenerativeModel, orthonormal_dictionary, random_dictionary
