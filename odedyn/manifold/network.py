@@ -11,6 +11,7 @@ Layers: z_l = W_l a_{l-1} + b_l, a_l = g(z_l), except the bottleneck layer (the 
 output, the k latent variables) and the output layer, which are linear. W_l has shape
 (width_l, width_{l-1}); theta holds W_1, b_1, W_2, b_2, ... row-major, one after another.
 """
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,36 +61,77 @@ def _forward_one(theta, x, offsets, sizes, linear, code, a, s):
 
 
 @njit(cache=True, nogil=True)
+def _tanh_pair(z):
+    """(tanh z, 1 - tanh^2 z) from one exp: about 4x faster than math.tanh (glibc) and equal
+    to it within 1e-15 absolute (tests/test_manifold.py); tanh in the training kernel."""
+    e = math.exp(-2.0 * abs(z))
+    t = (1.0 - e) / (1.0 + e)
+    if z < 0:
+        t = -t
+    return t, 1.0 - t * t
+
+
+@njit(cache=True, nogil=True)
 def loss_and_gradient(theta, X, offsets, sizes, linear, code, grad):
-    """Empirical loss (1/2m) sum_i |f(x_i) - x_i|^2 at theta; its gradient (backpropagation,
-    one input at a time) is written into ``grad`` (same shape as theta)."""
+    """Empirical loss (1/2m) sum_i |f(x_i) - x_i|^2 at theta; its gradient (backpropagation)
+    is written into ``grad`` (same shape as theta). Batched: every layer's activations of all
+    m inputs form one (width, m) matrix, so the products are BLAS matrix products."""
     m, n = X.shape
     total = sizes.sum()
-    a, s = np.empty(total), np.empty(total)
-    width = sizes.max()
-    delta, previous = np.empty(width), np.empty(width)
-    grad[:] = 0.0
+    A = np.empty(total * m)  # layer l: rows u_l .. u_l + width_l of a (total, m) matrix
+    S = np.empty(total * m)  # the slopes g'(z) (1 for linear layers)
+    XT = A[:n * m].reshape((n, m))
+    for j in range(n):
+        for i in range(m):
+            XT[j, i] = X[i, j]
+    u = 0
+    L = len(sizes) - 1
+    for l in range(L):
+        fi, fo, o = sizes[l], sizes[l + 1], offsets[l]
+        W = theta[o:o + fo * fi].reshape((fo, fi))
+        Z = A[(u + fi) * m:(u + fi + fo) * m].reshape((fo, m))
+        Sl = S[(u + fi) * m:(u + fi + fo) * m].reshape((fo, m))
+        np.dot(W, A[u * m:(u + fi) * m].reshape((fi, m)), Z)
+        b = o + fo * fi
+        for j in range(fo):
+            bj = theta[b + j]
+            if linear[l]:
+                for i in range(m):
+                    Z[j, i] += bj
+                    Sl[j, i] = 1.0
+            elif code == 0:
+                for i in range(m):
+                    Z[j, i], Sl[j, i] = _tanh_pair(Z[j, i] + bj)
+            else:
+                for i in range(m):
+                    Z[j, i], Sl[j, i] = _activation(code, Z[j, i] + bj)
+        u += fi
+    out = A[u * m:(u + n) * m].reshape((n, m))
+    D = np.empty((n, m))
     loss = 0.0
-    for i in range(m):
-        u = _forward_one(theta, X[i], offsets, sizes, linear, code, a, s)
-        for j in range(n):
-            r = a[u + j] - X[i, j]
+    for j in range(n):
+        for i in range(m):
+            r = out[j, i] - X[i, j]
             loss += r * r
-            delta[j] = r / m
-        for l in range(len(sizes) - 2, -1, -1):
-            fan_in, fan_out, o = sizes[l], sizes[l + 1], offsets[l]
-            u -= fan_in
-            bias = o + fan_out * fan_in
-            previous[:fan_in] = 0.0
-            for j in range(fan_out):
-                d = delta[j]
-                grad[bias + j] += d
-                row = o + j * fan_in
-                for k in range(fan_in):
-                    grad[row + k] += d * a[u + k]
-                    previous[k] += d * theta[row + k]
-            for k in range(fan_in):
-                delta[k] = previous[k] * s[u + k]
+            D[j, i] = r / m
+    for l in range(L - 1, -1, -1):
+        fi, fo, o = sizes[l], sizes[l + 1], offsets[l]
+        u -= fi
+        Ain = A[u * m:(u + fi) * m].reshape((fi, m))
+        np.dot(D, Ain.T, grad[o:o + fo * fi].reshape((fo, fi)))
+        b = o + fo * fi
+        for j in range(fo):
+            s = 0.0
+            for i in range(m):
+                s += D[j, i]
+            grad[b + j] = s
+        if l > 0:
+            P = np.dot(theta[o:o + fo * fi].reshape((fo, fi)).T, D)
+            Sin = S[u * m:(u + fi) * m].reshape((fi, m))
+            for k in range(fi):
+                for i in range(m):
+                    P[k, i] *= Sin[k, i]
+            D = P
     return 0.5 * loss / m
 
 
@@ -195,7 +237,9 @@ class DeepAutoencoder:
 
     def loss(self, theta, X, grad=None):
         grad = np.empty_like(theta) if grad is None else grad
-        return loss_and_gradient(theta, np.ascontiguousarray(X), *self.kernel_args(), grad), grad
+        return loss_and_gradient(np.ascontiguousarray(theta, dtype=float),
+                                 np.ascontiguousarray(X, dtype=float), *self.kernel_args(),
+                                 grad), grad
 
     def reconstruct(self, theta, X):
         return reconstruct(theta, np.ascontiguousarray(X), *self.kernel_args())

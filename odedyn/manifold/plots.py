@@ -8,6 +8,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+try:  # not a declared dependency (comes with scikit-learn)
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover
+    from contextlib import nullcontext
+
+    def threadpool_limits(limits):
+        return nullcontext()
+
 from ..config import experiment_from_dict
 from ..plotting import COLORS, simulation_points, theory_line, time_axis
 
@@ -26,10 +34,11 @@ def experiment(manifold, width, t_max, depth=2, bottleneck=1, n_times=15, init=N
     return experiment_from_dict(cfg)
 
 
-def flows(exps, times=None, workers=2):
+def flows(exps, times=None, workers=2, return_states=False):
     """Gradient flow of each experiment (e.g. several initial networks), ``workers`` threads."""
-    with ThreadPoolExecutor(max(1, min(workers, len(exps)))) as pool:
-        return list(pool.map(lambda e: e.integrate(times), exps))
+    # one BLAS thread per worker: spinning BLAS threads of two workers would fight for the cores
+    with threadpool_limits(1), ThreadPoolExecutor(max(1, min(workers, len(exps)))) as pool:
+        return list(pool.map(lambda e: e.integrate(times, return_states), exps))
 
 
 def mean_sem(values):
@@ -92,3 +101,70 @@ def reconstruction_panel(ax, exp, theta, dims=(0, 1)):
     ax.set_aspect("equal")
     ax.set_xlabel("$x_%d$" % (i + 1))
     ax.set_ylabel("$x_%d$" % (j + 1))
+
+
+#: what the width sweeps keep of each run's last time
+FINAL = ("error", "max_error", "exceptional_measure")
+
+
+def width_sweep(manifold, widths, seeds, t_max, workers=2, **kwargs):
+    """Gradient flow (Euler scheme, FLOW) from ``seeds`` random initial networks at each width,
+    all runs in ``workers`` threads. Returns (runs[width] = list of trajectories over seeds,
+    final[name] = array (len(widths), len(seeds)) of the observable at t_max, last experiment)."""
+    exps = [experiment(manifold, w, t_max, **kwargs).with_init_seed(s)
+            for w in widths for s in seeds]
+    trajs = flows(exps, workers=workers, return_states=True)
+    runs = {w: trajs[i * len(seeds):(i + 1) * len(seeds)] for i, w in enumerate(widths)}
+    final = {name: np.array([[r[name][-1] for r in runs[w]] for w in widths]) for name in FINAL}
+    return runs, final, exps[-1]
+
+
+def sweep_panels(axes, widths, runs, final, bound, t_max):
+    """Exceptional-set measure against time (each run), mean error and exceptional measure
+    against width at t_max (mean over initial networks with standard errors), and the maximal
+    error of every run against width with the Borsuk-Ulam bound."""
+    ax = axes[0]
+    for i, w in enumerate(widths):
+        for j, r in enumerate(runs[w]):
+            theory_line(ax, r.t, np.maximum(r["exceptional_measure"], 1e-4),
+                        COLORS[i % len(COLORS)], "width %d" % w if j == 0 else None)
+    time_axis(ax)
+    ax.set_xlabel(r"time $t$ (gradient flow)")
+    ax.set_ylabel(r"measure of $\{|f(x) - x| > \epsilon\}$")
+    ax.set_yscale("log")
+    ax.legend(fontsize=7)
+    ax = axes[1]
+    n_seeds = final["error"].shape[1]
+    for name, label, c in (("error", "mean error", 0),
+                           ("exceptional_measure", "exceptional-set measure", 1)):
+        mean, sem = mean_sem(final[name])
+        ax.errorbar(widths, mean, sem, fmt="o-", color=COLORS[c], ms=4, capsize=2,
+                    label=label + " (mean of %d initial networks)" % n_seeds)
+    ax.axhline(0.05, color="0.5", ls=":", lw=1, label="0.05")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("hidden width")
+    ax.set_ylabel("at t = %g" % t_max)
+    ax.legend(fontsize=7)
+    ax = axes[2]
+    for j in range(n_seeds):
+        ax.plot(widths, final["max_error"][:, j], "o", color=COLORS[2], ms=4,
+                label="max error (each initial network)" if j == 0 else None)
+    ax.axhline(bound, color="k", ls="--", lw=1, label="Borsuk-Ulam bound (radius)")
+    ax.set_xscale("log", base=2)
+    ax.set_ylim(0, max(2.5, 1.1 * final["max_error"].max()))
+    ax.set_xlabel("hidden width")
+    ax.set_ylabel(r"max$_x |f(x) - x|$ at t = %g" % t_max)
+    ax.legend(fontsize=7)
+
+
+def summary(widths, seeds, t_max, final, exp):
+    """The numbers of a width sweep: per run (width x seed) and mean / standard error."""
+    out = {"widths": widths, "t_max": t_max, "seeds": len(seeds), "bound": exp.bound,
+           "epsilon": exp.epsilon, "max_error": final["max_error"]}
+    for name in ("error", "exceptional_measure"):
+        key = "mean_error" if name == "error" else name
+        out[key], out[key + "_sem"] = mean_sem(final[name])
+        out[key + "_runs"] = final[name]
+    return out
+
