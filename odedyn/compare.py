@@ -5,7 +5,8 @@ import numpy as np
 
 def deviation(theory, sim, names):
     """For each name: the largest |theory - mean| / sem over output times after the first
-    (entries with zero sem are skipped), and the largest absolute difference."""
+    (entries with zero sem are skipped; a name whose simulation never varies, e.g. an untrained
+    bias, is left out), and the largest absolute difference."""
     out = {}
     for name in names:
         th = np.asarray(theory[name])[: len(sim.t)]
@@ -13,6 +14,8 @@ def deviation(theory, sim, names):
         diff = np.abs(th - mean)[1:]
         s = sem[1:]
         ok = s > 0
+        if not ok.any():
+            continue
         z = np.where(ok, diff / np.where(ok, s, 1.0), 0.0)
         out[name] = {"max_z": float(z.max()) if z.size else 0.0,
                      "max_abs": float(diff.max()) if diff.size else 0.0}
