@@ -26,9 +26,6 @@ class Trajectory:
     def __getitem__(self, name):
         return self.curves[name]
 
-    def final(self, name):
-        return self.curves[name][-1]
-
 
 def code_hash():
     """sha256 over the package's Python sources (generated kernels included)."""

@@ -101,10 +101,6 @@ class Spectrum:
         n = np.bincount(labels, minlength=len(rep)).astype(float)
         return Grouping(labels=labels, p=rep / self.D, n=n, binning_error=err)
 
-    def sample(self, rng, size):
-        """Gaussian inputs x ~ N(0, Omega) in the eigenbasis: x_tau = sqrt(rho_tau) z_tau."""
-        return rng.standard_normal((size, self.D)) * np.sqrt(self.eigenvalues)
-
 
 def spiked(D, spikes, bulk):
     """Outlier eigenvalues D * s for s in ``spikes`` on the first coordinates, ``bulk`` elsewhere."""

@@ -79,7 +79,7 @@ class Experiment(BaseExperiment):
         rho = self.spectrum.eigenvalues
         sqrt_rho = np.sqrt(rho)
         data = self.spectrum.data if self.train_on_data else np.zeros((0, self.D))
-        total = 0.5 * rho.sum() / self.D
+        total = self.spectrum.total_error()
         m = self.model
         args = (float(m.lr_encoder), float(m.lr_decoder), kernels.ACTIVATIONS[m.activation],
                 m.tied, m.train_bias, m.rule == "truncated")
