@@ -10,7 +10,7 @@ from odedyn.errors import ConfigError
 from odedyn.groupsparse import averages
 from odedyn.groupsparse.activation import ACTIVATIONS, activate, jacobian_apply
 from odedyn.groupsparse.data import GenerativeModel, random_dictionary
-from odedyn.groupsparse.flow import Flow
+from odedyn.groupsparse.flow import Flow, group_distances
 from odedyn.groupsparse.paper import BASE, experiment
 from odedyn.groupsparse.simulate import weight_gradient
 
@@ -32,6 +32,23 @@ def test_jacobian_matches_finite_differences(kind):
     fd = (activate(Z + eps * V, 3, 0.4, ACTIVATIONS[kind])
           - activate(Z - eps * V, 3, 0.4, ACTIVATIONS[kind])) / (2 * eps)
     assert np.allclose(jacobian_apply(Z, V, 3, 0.4, ACTIVATIONS[kind]), fd, atol=1e-6)
+
+
+def test_group_distance_is_orthogonal_procrustes_after_matching():
+    """From (R, Q, C) alone: zero for A with its groups permuted and rotated; otherwise the
+    per-group Procrustes distance (scipy.linalg.orthogonal_procrustes on W and A)."""
+    from scipy.linalg import orthogonal_procrustes
+    from scipy.stats import ortho_group
+    g, perm = 3, [2, 0, 3, 1]
+    A = random_dictionary(30, 12, seed=0)
+    W = np.hstack([A[:, j * g:(j + 1) * g] @ ortho_group.rvs(g, random_state=j) for j in perm])
+    assert np.allclose(group_distances(W.T @ A, W.T @ W, A.T @ A, g), 0, atol=1e-7)
+    W += 0.1 * np.random.default_rng(1).standard_normal(W.shape)
+    direct = []
+    for k, j in enumerate(perm):
+        Wg, Ag = W[:, k * g:(k + 1) * g], A[:, j * g:(j + 1) * g]
+        direct.append(np.linalg.norm(Wg @ orthogonal_procrustes(Wg, Ag)[0] - Ag) / np.sqrt(g))
+    assert np.allclose(group_distances(W.T @ A, W.T @ W, A.T @ A, g), direct, rtol=1e-10)
 
 
 def test_group_sparse_relu_is_block_shrinkage():

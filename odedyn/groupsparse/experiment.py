@@ -13,7 +13,7 @@ amplitude_nodes, noise_draws, max_supports, max_amplitude_nodes, seed, method, r
 [simulation] test_samples, seed; [output] n_times, t_first, times.
 """
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -50,7 +50,7 @@ class Experiment(BaseExperiment):
     final: dict = field(default_factory=dict)
 
     error_name = "loss"
-    order_parameter_names = ("distance", "support_accuracy", "R", "Q")
+    order_parameter_names = ("distance", "group_distance", "support_accuracy", "R", "Q")
     headline_names = ("distance",)
     time_label = r"time $t$ (SGD steps $\times$ learning rate)"
 

@@ -2,8 +2,8 @@
 
 Owns: the drift of (R, Q) (derivations/groupsparse_dynamics.py derives and checks it),
 the permutation-symmetric reduction, the map back to a network, and the observables computed
-from a macroscopic state: loss, distance of W to A per column after matching, support recovery
-and clustering accuracy.
+from a macroscopic state: loss, distance of W to A per column after matching and per group after
+matching and rotating, support recovery and clustering accuracy.
 
 With C = A^T A, z = R s + sigma L xi (Q = L L^T, xi ~ N(0, I_p)) and grad phi = -h - J (z - Q h),
 
@@ -40,6 +40,24 @@ def column_distances(R, Q):
     cost = np.diag(Q)[:, None] - 2 * R + 1.0
     rows, cols = linear_sum_assignment(cost)
     return np.sqrt(np.maximum(cost[rows, cols], 0.0))
+
+
+def group_distances(R, Q, C, g):
+    """Distance of each group of W to its group of A after matching groups (a permutation) and
+    rotating inside each group: d_G = min_O |W_G O - A_pi(G)|_F / sqrt(g) over orthogonal O,
+    the root-mean-square column distance after the best rotation. Orthogonal Procrustes:
+    |W_G O - A_H|^2 = tr Q_GG - 2 tr(O^T R_GH) + tr C_HH, and max_O tr(O^T R_GH) is the nuclear
+    norm of R_GH. Rotations inside a group barely change the loss while the pre-activations of
+    the active group stay positive (the activation is equivariant under them on the positive
+    orthant), so this distance settles long before the column distance does."""
+    M = R.shape[0] // g
+    blocks = R.reshape(M, g, M, g).transpose(0, 2, 1, 3)
+    nuclear = np.linalg.svd(blocks, compute_uv=False).sum(axis=-1)
+    tq = np.trace(Q.reshape(M, g, M, g)[np.arange(M), :, np.arange(M), :], axis1=1, axis2=2)
+    tc = np.trace(C.reshape(M, g, M, g)[np.arange(M), :, np.arange(M), :], axis1=1, axis2=2)
+    cost = tq[:, None] - 2 * nuclear + tc[None, :]
+    rows, cols = linear_sum_assignment(cost)
+    return np.sqrt(np.maximum(cost[rows, cols], 0.0) / g)
 
 
 def symmetric_basis(p, g):
@@ -161,6 +179,7 @@ class Flow:
         out = {"loss": self.data_energy() + nd.mean(per_node),
                "loss_mc_error": float(nd.standard_error(per_node)),
                "distance": d.mean(), "distance_max": d.max(), "distance_columns": d,
+               "group_distance": group_distances(R, Q, self.C, self.g).mean(),
                "support_accuracy": nd.mean(hit)}
         if self.model.active_groups == 1:
             label = np.argmax(nd.mask, axis=1)

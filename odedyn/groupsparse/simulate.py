@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import NumericalError
 from .activation import activate, jacobian_apply, support_recovered
-from .flow import cluster_labels, column_distances
+from .flow import cluster_labels, column_distances, group_distances
 
 
 def weight_gradient(W, X, g, lam, kind):
@@ -33,6 +33,7 @@ def measure(W, model, kind, lam, test):
     d = column_distances(R, Q)
     out = {"loss": 0.5 * np.mean(np.sum((X - H @ np.ascontiguousarray(W.T)) ** 2, axis=1)),
            "distance": d.mean(), "distance_max": d.max(), "distance_columns": d,
+           "group_distance": group_distances(R, Q, model.C, g).mean(),
            "support_accuracy": np.mean(support_recovered(H, S)),
            "R": R, "Q": Q, "W": W.copy()}
     if model.active_groups == 1:
