@@ -40,3 +40,34 @@ def test_clustering_figure_beats_kmeans(out):
         se = np.hypot(nums["sgd_sem"][i], nums["kmeans_sem"][i])
         assert nums["sgd"][i] - nums["kmeans"][i] > 4 * se
         assert abs(nums["theory"][i] - nums["sgd"][i]) < 4 * max(nums["sgd_sem"][i], 1e-3)
+
+
+def test_radius_figure_shrinks_with_threshold_sparsity_and_coherence(out):
+    """Where the flow ends (noiseless, start at column distance 0.3): the radius of the
+    neighbourhood of A, as the group distance at t = 2000. Orderings are asserted with a margin
+    of 0.005, above the radius's own uncertainty measured at n = 100, lambda = 0.2 (0.0014
+    between 4 and 8 Gauss-Legendre amplitude nodes; 0.0024 across start directions and start
+    distances 0.2 to 0.5), and it is checked that the flow has settled."""
+    nums = run("group-sparse-radius", out, quick=True)
+    lams, r, drift = np.array(nums["lambdas"]), nums["radius"], nums["drift"]
+    margin = 0.005
+    assert all(np.max(d) < 3e-3 for d in drift.values())
+    assert all(np.max(drift[k]) < 1e-4 for k in ("n = 400, K = 1", "n = 1600, K = 1",
+                                                "n = 400, K = 2"))
+    n100, n400, n1600 = (np.array(r["n = %d, K = 1" % n]) for n in (100, 400, 1600))
+    two, ortho = np.array(r["n = 400, K = 2"]), np.array(r["orthonormal, K = 1"])
+    # the threshold: the radius shrinks with lambda, down to the coherence floor
+    assert np.all(np.diff(n1600) > margin)
+    assert np.all(np.diff(n400[lams >= 0.1]) > margin)
+    assert n100[0] > n100[lams == 0.2][0] + margin      # n = 100: lambda = 0.05 is below the floor
+    # the sparsity: two active groups end farther from A than one (n = 400, lambda >= 0.1)
+    assert np.all(two - n400[lams >= 0.1] > margin)
+    # the coherence: the floor falls with n and the radius approaches the orthonormal limit
+    for i in (0, 1):
+        assert n100[i] - n400[i] > margin and n400[i] - n1600[i] > margin
+    assert np.all(np.abs(n1600 - ortho) < np.abs(n400 - ortho))
+    assert np.all(np.abs(n1600 - ortho) < 0.01)
+    # SGD from the same start ends where the theory of its gradient-descent map does
+    sgd = nums["sgd"]
+    for m, se, th in zip(sgd["mean"], sgd["sem"], sgd["theory"]):
+        assert abs(m - th) < 4 * se

@@ -1,7 +1,8 @@
-"""Fixed points of the permutation-symmetric gradient flow (seed 002). Owns: the network
-W* = A M* at which the expected-loss gradient vanishes, for an orthonormal dictionary (C = I) and
+"""Where the gradient flow on the expected loss ends (seed 002). Owns: the network W* = A M*
+at which the expected-loss gradient vanishes, for an orthonormal dictionary (C = I) and
 noiseless data, within the symmetric span M = a I + b E1 + c E2 (odedyn.groupsparse.flow), and
-its column distance to A -- the asymptotic radius of the neighbourhood of A.
+its distance to A; and, for any dictionary, the asymptotic radius read off the flow itself
+(``asymptotic_radius``). Both measure the radius of the neighbourhood of A the flow converges to.
 
 Without noise x lies in span(A) and the part of W orthogonal to it decays (dW_perp/dt =
 -2 W_perp G_Q), so a fixed point is W = A M with R = M^T, Q = M^T M and
@@ -15,6 +16,7 @@ import numpy as np
 from scipy.optimize import root
 
 from ..errors import NumericalError
+from .flow import group_distances
 
 
 def symmetric_fixed_point(flow, start=(1.1, 0.0, 0.0), tol=1e-12):
@@ -35,3 +37,19 @@ def symmetric_fixed_point(flow, start=(1.1, 0.0, 0.0), tol=1e-12):
     Mx = flow.expand(sol.x)
     radius = float(np.sqrt(((Mx - np.eye(flow.p)) ** 2).sum(axis=0)).mean())
     return sol.x, Mx, radius
+
+
+def symmetric_group_radius(flow, **kwargs):
+    """Group distance (odedyn.groupsparse.flow.group_distances) of the symmetric fixed point."""
+    _, Mx, _ = symmetric_fixed_point(flow, **kwargs)
+    return float(group_distances(Mx.T, Mx.T @ Mx, flow.C, flow.g).mean())
+
+
+def asymptotic_radius(exp, t_end):
+    """(group distance of the flow's network to A at t_end, its change since t_end / 2) for an
+    Experiment: the radius of the neighbourhood of A the flow ends in, and how far from settled
+    it is. The group distance is used because the column distance keeps drifting along
+    rotations inside each group (measured: 0.138 at t = 150 and 0.160 at t = 3e4 for n = 100,
+    lambda = 0.05, while the group distance settles by t ~ 1e3 to 4 digits)."""
+    d = exp.integrate(np.array([0.0, t_end / 2, t_end]))["group_distance"]
+    return float(d[-1]), float(abs(d[-1] - d[-2]))
