@@ -8,6 +8,7 @@ import pytest
 import manifold_activations
 from odedyn.cli import main
 from odedyn.config import experiment_from_dict
+from odedyn.errors import ConfigError
 from odedyn.manifold import DeepAutoencoder, Manifold
 from odedyn.manifold.network import _activation, _tanh_pair
 
@@ -58,14 +59,16 @@ def test_backpropagation_matches_finite_differences(activation):
         assert abs(fd - grad[i]) < 1e-7
 
 
+@pytest.mark.parametrize("design", ["random", "stratified"])
 @pytest.mark.parametrize("kind", ["circle", "linked-circles", "sphere", "torus"])
-def test_samples_and_test_set_represent_the_same_uniform_measure(kind):
-    """E|x_1|^2 + x_3 e^{x_2} under the random uniform sample (Monte Carlo, 4 standard errors)
-    equals the test set's quadrature; the embedding is an isometry; points lie on K."""
+def test_samples_and_test_set_represent_the_same_uniform_measure(kind, design):
+    """E|x_1|^2 + x_3 e^{x_2} under the uniform sample (Monte Carlo, 4 standard errors of
+    independent draws, which bound a Latin hypercube's) equals the test set's quadrature; the
+    embedding is an isometry; points lie on K."""
     M = Manifold(kind, r=1.0, R=2.0, n=7, embedding_seed=3)
     Q = M.embedding
     assert np.allclose(Q.T @ Q, np.eye(M.natural_dim))
-    x = M.sample(40000, 0) @ Q
+    x = M.sample(40000, 0, design=design) @ Q
     pts, w, _ = M.test_set(20000)
     y = pts @ Q
     f = lambda p: p[:, 0]**2 + (p[:, 2] if p.shape[1] > 2 else 0) * np.exp(p[:, 1])
@@ -74,6 +77,26 @@ def test_samples_and_test_set_represent_the_same_uniform_measure(kind):
     assert w.sum() == pytest.approx(1.0)
     if kind == "circle" or kind == "sphere":
         assert np.allclose(np.linalg.norm(pts, axis=1), 1.0)
+
+
+def test_stratified_sample_leaves_no_large_gap():
+    """On the curves every gap between neighbouring sample points is at most two cells
+    (2 x 2 pi / m per circle); independent draws of the same size leave far larger ones."""
+    def largest_gap(angles):
+        a = np.sort(np.mod(angles, 2 * np.pi))
+        return np.diff(np.concatenate([a, [a[0] + 2 * np.pi]])).max()
+
+    m = 128
+    x = Manifold("circle").sample(m, 3, design="stratified")
+    assert largest_gap(np.arctan2(x[:, 1], x[:, 0])) <= 2 * 2 * np.pi / m
+    assert largest_gap(np.arctan2(*Manifold("circle").sample(m, 3)[:, ::-1].T)) > 3 * 2 * np.pi / m
+    y = Manifold("linked-circles").sample(m + 1, 3, design="stratified")
+    first = np.abs(y[:, 2]) < 1e-12  # the first circle lies in the plane x_3 = 0
+    assert first.sum() == m // 2 + 1
+    assert largest_gap(np.arctan2(y[first, 1], y[first, 0])) <= 2 * 2 * np.pi / (m // 2 + 1)
+    assert largest_gap(np.arctan2(y[~first, 2], y[~first, 0] - 1)) <= 2 * 2 * np.pi / (m // 2)
+    with pytest.raises(ConfigError, match="data.sampling"):
+        Manifold("circle").sample(8, 0, design="grid")
 
 
 def test_noise_has_the_requested_standard_deviation():

@@ -10,7 +10,8 @@ both measured by odedyn.manifold.measure at the same times.
     [data]   manifold = "circle" (circle | linked-circles | sphere | torus), radius = 1.0,
              major_radius = 2.0 (torus), n (ambient dimension, default the natural one; larger
              n embeds K by a random isometry from embedding_seed), noise = 0.0, train = 64,
-             train_seed = 0, test = 2048, epsilon = 0.1 (threshold of the exceptional set)
+             sampling = "random" (random | stratified: see Manifold.sample), train_seed = 0,
+             test = 2048, epsilon = 0.1 (threshold of the exceptional set)
     [training] t_max, lr = 0.05 (SGD step = time per step), batch = 16
     [init]   seed = 0, std = 1.0, bias_std = 0.1, input_std = 6.0
     [output] n_times, t_first, times
@@ -28,7 +29,7 @@ from ..errors import ConfigError
 from ..experiment import Experiment as BaseExperiment
 from ..integrate import output_times
 from ..simulation import reduce_seeds, run_seeds
-from .manifolds import MANIFOLDS, Manifold
+from .manifolds import DESIGNS, MANIFOLDS, Manifold
 from .measure import OBSERVABLES, measure_many
 from .network import ACTIVATIONS, DeepAutoencoder
 from .training import descend, euler_flow, gradient_flow
@@ -155,7 +156,8 @@ def from_config(cfg, base_dir=".", D=None):
                         ds.integer("embedding_seed", 0, minimum=0))
     noise = ds.number("noise", 0.0, nonnegative=True)
     m = ds.integer("train", 64, minimum=2)
-    train = manifold.sample(m, ds.integer("train_seed", 0, minimum=0), noise)
+    design = ds.string("sampling", "random", DESIGNS)
+    train = manifold.sample(m, ds.integer("train_seed", 0, minimum=0), noise, design)
     test_size = ds.integer("test", 2048, minimum=16)
     epsilon = ds.number("epsilon", 0.1, positive=True)
     ds.close()

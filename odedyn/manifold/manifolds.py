@@ -1,8 +1,8 @@
 """Data on k-dimensional sets K in R^n (seed 003). Owns: the sets (a circle, two linked circles
 in R^3, the sphere S^2, a torus), their optional embedding in a higher R^n by a random isometry,
-training samples drawn from the uniform (volume) measure on K with optional Gaussian noise, the
-dense test set with quadrature weights that represents the uniform probability measure on K,
-and the Borsuk-Ulam lower bound on the maximal reconstruction error through a k-dimensional
+training samples from the uniform (volume) measure on K (independent or stratified draws)
+with optional Gaussian noise, the dense test set with quadrature weights that represents the
+uniform probability measure on K, and the Borsuk-Ulam lower bound on the maximal reconstruction error through a k-dimensional
 bottleneck.
 
 Geometry (natural coordinates, before the embedding):
@@ -30,6 +30,8 @@ import numpy as np
 from ..errors import ConfigError
 
 MANIFOLDS = ("circle", "linked-circles", "sphere", "torus")
+#: how training samples are drawn (Manifold.sample)
+DESIGNS = ("random", "stratified")
 #: intrinsic dimension and dimension of the natural ambient space
 DIMENSIONS = {"circle": (1, 2), "linked-circles": (1, 3), "sphere": (2, 3), "torus": (2, 3)}
 
@@ -99,29 +101,53 @@ class Manifold:
             return np.stack([rho * np.cos(a), rho * np.sin(a), r * np.sin(b)], axis=1)
         raise AssertionError(self.kind)
 
-    def sample(self, m, seed, noise=0.0):
-        """``m`` points drawn from the uniform (volume) measure on K, embedded in R^n, plus
-        isotropic Gaussian noise of standard deviation ``noise`` per coordinate."""
+    def sample(self, m, seed, noise=0.0, design="random"):
+        """``m`` points from the uniform (volume) measure on K, embedded in R^n, plus isotropic
+        Gaussian noise of standard deviation ``noise`` per coordinate.
+
+        design = "random": independent draws. design = "stratified": a Latin hypercube in the
+        coordinates that carry the uniform measure (angle a; for the sphere a and the height z;
+        for the torus a and the tube angle's distribution function): each coordinate's m
+        values fall one in each of m equal cells, at a uniform place inside it; the linked
+        circles get ceil(m / 2) and floor(m / 2) points. Every point is still uniform on K,
+        but no gap between neighbours exceeds two cells (on a curve): m independent draws
+        leave gaps of about (log m) / m of the length, where a 1-d bottleneck hides its jump."""
+        if design not in DESIGNS:
+            raise ConfigError("data.sampling", design, "unknown; one of %s" % ", ".join(DESIGNS))
         rng = np.random.default_rng([5, seed])
-        a = rng.uniform(0, 2 * np.pi, m)
-        if self.kind == "sphere":
-            u = rng.standard_normal((m, 3))
-            pts = self.r * u / np.linalg.norm(u, axis=1, keepdims=True)
-        elif self.kind == "torus":
-            pts = self._points(a, self._torus_tube_angles(rng, m))
+        if design == "random":
+            u = rng.uniform(0, 1, (m, 2))
+            comp = rng.integers(0, 2, m)
         else:
-            pts = self._points(a, component=rng.integers(0, 2, m))
+            u = (np.stack([rng.permutation(m), rng.permutation(m)], axis=1)
+                 + rng.uniform(0, 1, (m, 2))) / m
+            comp = (np.arange(m) >= (m + 1) // 2).astype(int)
+            if self.kind == "linked-circles":  # stratify each circle on its own
+                for c, size in ((0, (m + 1) // 2), (1, m // 2)):
+                    u[comp == c, 0] = (rng.permutation(size) + rng.uniform(0, 1, size)) / size
+        a = 2 * np.pi * u[:, 0]
+        if self.kind == "sphere":
+            z = 1 - 2 * u[:, 1]  # uniform height: uniform on the sphere (Archimedes)
+            s = np.sqrt(1 - z * z)
+            pts = self.r * np.stack([s * np.cos(a), s * np.sin(a), z], axis=1)
+        elif self.kind == "torus":
+            pts = self._points(a, self._tube_angles(u[:, 1]))
+        else:
+            pts = self._points(a, component=comp)
         x = self.embed(pts)
         return x + noise * rng.standard_normal(x.shape) if noise > 0 else x
 
-    def _torus_tube_angles(self, rng, m):
-        """Angles p with density proportional to R + r cos p (rejection sampling)."""
-        out = np.empty(0)
-        while len(out) < m:
-            p = rng.uniform(0, 2 * np.pi, 2 * m)
-            keep = rng.uniform(0, self.R + self.r, 2 * m) < self.R + self.r * np.cos(p)
-            out = np.concatenate([out, p[keep]])
-        return out[:m]
+    def _tube_angles(self, u):
+        """Tube angles p with density (R + r cos p) / (2 pi R) at quantiles u (Newton on the
+        distribution function F(p) = (R p + r sin p) / (2 pi R), increasing since R > r)."""
+        R, r = self.R, self.r
+        p = 2 * np.pi * u
+        for _ in range(50):
+            step = (R * p + r * np.sin(p) - 2 * np.pi * R * u) / (R + r * np.cos(p))
+            p = np.clip(p - step, 0, 2 * np.pi)
+            if np.abs(step).max() < 1e-13:
+                break
+        return p
 
     def test_set(self, size):
         """A dense deterministic test set of about ``size`` points and quadrature weights
