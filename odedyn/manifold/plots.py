@@ -145,7 +145,7 @@ def sweep_panels(axes, widths, runs, final, bound, t_max):
     ax.set_yscale("log")
     ax.set_xlabel("hidden width")
     ax.set_ylabel("at t = %g" % t_max)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="lower left")
     ax = axes[2]
     for j in range(n_seeds):
         ax.plot(widths, final["max_error"][:, j], "o", color=COLORS[2], ms=4,
