@@ -9,7 +9,7 @@ A task is ``task(seed, stop, advance) -> dict name -> array (n_recorded, ...)``;
 import os
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
@@ -40,6 +40,11 @@ def run_seeds(task, seeds, total_steps, workers=None, progress=True, desc="simul
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(task, seed, stop, advance) for seed in seeds]
         try:
+            # Wait in short slices: Python runs signal handlers only in the main thread, when it
+            # executes bytecode. If the kernel delivers SIGINT to a worker thread, a main thread
+            # blocked in an untimed wait would not notice it until every seed had finished.
+            while wait(futures, timeout=0.2).not_done:
+                pass
             results = [f.result() for f in futures]
         except KeyboardInterrupt:
             interrupted = True
