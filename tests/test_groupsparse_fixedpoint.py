@@ -13,7 +13,7 @@ import pytest
 
 from odedyn.groupsparse import averages
 from odedyn.groupsparse.data import GenerativeModel, orthonormal_dictionary
-from odedyn.groupsparse.fixedpoint import symmetric_fixed_point
+from odedyn.groupsparse.fixedpoint import symmetric_fixed_point, symmetric_group_radius
 from odedyn.groupsparse.flow import Flow
 from odedyn.groupsparse.paper import experiment
 
@@ -43,9 +43,11 @@ def test_fixed_point_radius_shrinks_with_the_threshold(K):
 @pytest.mark.parametrize("K,lam", [(1, 0.3), (2, 0.1)])
 def test_full_flow_converges_to_the_symmetric_fixed_point(K, lam):
     """Generic start at column distance 0.3 (orthonormal A, n = 100): by t = 400 the column
-    lengths equal the fixed point's a* to 1e-3 and the distance to A is within 0.01 of the
+    lengths equal the fixed point's a* to 1e-3, the group distance (blind to rotations inside a
+    group) equals the fixed point's to 1e-3, and the column distance is within 0.01 of the
     fixed-point radius (what remains is a slowly decaying rotation inside each group)."""
-    coef, _, radius = symmetric_fixed_point(symmetric_flow(K, lam))
+    flow = symmetric_flow(K, lam)
+    coef, _, radius = symmetric_fixed_point(flow)
     exp = experiment(model={"threshold": lam}, init={"distance": 0.3},
                      data={"active_groups": K, "noise": 0.0, "amplitude_range": [0.5, 1.5],
                            "dictionary": "orthonormal"},
@@ -53,6 +55,7 @@ def test_full_flow_converges_to_the_symmetric_fixed_point(K, lam):
                      theory={"amplitude_nodes": 3})
     tr = exp.integrate(np.array([0.0, 200.0, 400.0]))
     assert abs(np.sqrt(np.diag(tr["Q"][-1])).mean() - coef[0]) < 1e-3
+    assert abs(tr["group_distance"][-1] - symmetric_group_radius(flow, start=coef)) < 1e-3
     d = tr["distance"]
     assert d[2] <= d[1] and 0 <= d[2] - radius < 0.01
 
