@@ -66,7 +66,7 @@ def make(out_dir, quick=False):
     # SGD from the same start, n = 400, K = 1, batch 256, lr 0.1 (t = lr x steps), held
     # against the theory of full-batch gradient descent with the same step (no O(lr) gap); the
     # theory's own error: the change from 4 to 8 amplitude nodes (the integrand has kinks where
-    # a group's norm crosses lambda; measured 5e-4 at lambda = 0.1, 1e-4 at 0.2)
+    # a group's norm crosses lambda; measured 6e-4 at lambda = 0.1, 4e-5 at 0.2)
     sgd_lams = [0.2] if quick else [0.1, 0.2, 0.3]
     t_sgd = 400.0
     sgd = {"lambdas": sgd_lams, "t": t_sgd, "mean": [], "sem": [], "theory": [],
