@@ -2,8 +2,8 @@
 in R^3, the sphere S^2, a torus), their optional embedding in a higher R^n by a random isometry,
 training samples from the uniform (volume) measure on K (independent or stratified draws)
 with optional Gaussian noise, the dense test set with quadrature weights that represents the
-uniform probability measure on K, and the Borsuk-Ulam lower bound on the maximal reconstruction error through a k-dimensional
-bottleneck.
+uniform probability measure on K, and the Borsuk-Ulam lower bound on the maximal
+reconstruction error through a k-dimensional bottleneck.
 
 Geometry (natural coordinates, before the embedding):
 
