@@ -25,6 +25,13 @@ seed = 1
 """
 
 
+def default_sigint():
+    """In the child before exec: SIGINT back to its default action. A job started in the
+    background by a non-interactive shell (as CI may run the tests) ignores SIGINT, children
+    inherit that, and Python then installs no KeyboardInterrupt handler."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def busiest_other_thread(pid):
     """Thread id of the process's busiest thread other than the main one (a simulation worker),
     or the main thread when there is none (Linux /proc)."""
@@ -49,7 +56,8 @@ def test_ctrl_c_saves_partial_simulation(tmp_path, target):
     cfg.write_text(CONFIG)
     out = tmp_path / "sim.npz"
     proc = subprocess.Popen([sys.executable, "-m", "odedyn", "simulate", str(cfg), "--seeds", "2",
-                             "--out", str(out)], stderr=subprocess.PIPE, text=True)
+                             "--out", str(out)], stderr=subprocess.PIPE, text=True,
+                            preexec_fn=default_sigint)
     seen, start = "", time.time()
     while "step" not in seen and time.time() - start < 120:  # the progress bar is up
         seen += proc.stderr.read(1)
