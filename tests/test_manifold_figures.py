@@ -4,7 +4,8 @@ Claims taken from the statement, not fitted to the numbers: the maximal error ne
 the Borsuk-Ulam bound (a theorem, so this checks the measurement); a wider network brings a
 smaller mean error and a smaller exceptional-set measure, asserted as "the narrowest width's
 mean over initial networks exceeds the widest's by more than 2 combined standard errors"
-(random initial networks are the random outcome); on the circle and on the linked circles
+(random initial networks are the random outcome; the measure on a log scale, never 0 since the
+maximal error exceeds epsilon); on the circle and on the linked circles
 (radius 1) the widest network brings the mean error below 0.05: its mean over initial networks
 plus 2 standard errors.
 """
