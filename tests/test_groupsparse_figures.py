@@ -42,6 +42,7 @@ def test_clustering_figure_beats_kmeans(out):
         assert abs(nums["theory"][i] - nums["sgd"][i]) < 4 * max(nums["sgd_sem"][i], 1e-3)
 
 
+@pytest.mark.slow
 def test_radius_figure_shrinks_with_threshold_sparsity_and_coherence(out):
     """Where the flow ends (noiseless, start at column distance 0.3): the radius of the
     neighbourhood of A, as the group distance at t = 2000. Orderings are asserted with a margin
