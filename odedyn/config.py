@@ -111,6 +111,18 @@ class Section:
             raise ConfigError(self.key(unknown[0]), self.table[unknown[0]], "unknown key")
 
 
+def check_sections(cfg, allowed):
+    """ConfigError naming the first top-level section of ``cfg`` not in ``allowed``."""
+    for key in cfg:
+        if key not in allowed:
+            raise ConfigError(key, "[%s]" % key, "unknown section")
+
+
+def copy_config(cfg):
+    """A copy of a parsed CONFIG whose tables can be changed without touching ``cfg``."""
+    return {k: dict(v) if isinstance(v, dict) else v for k, v in cfg.items()}
+
+
 def load(path):
     """Parse a TOML CONFIG; returns (dict, folder of the file)."""
     if not os.path.isfile(path):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .. import spectra
-from ..config import Section
+from ..config import Section, check_sections, copy_config
 from ..errors import ConfigError
 from ..experiment import Experiment as BaseExperiment
 from ..integrate import METHODS, output_times
@@ -134,10 +134,7 @@ class Experiment(BaseExperiment):
 
 def from_config(cfg, base_dir=".", D=None):
     """Build an Experiment from a parsed CONFIG (see interface.md)."""
-    allowed = {"model", "data", "training", "init", "output", "solver", "simulation"}
-    for key in cfg:
-        if key not in allowed:
-            raise ConfigError(key, "[%s]" % key, "unknown section")
+    check_sections(cfg, {"model", "data", "training", "init", "output", "solver", "simulation"})
     ms = Section(cfg, "model")
     ms.string("kind", "autoencoder")
     ts = Section(cfg, "training")
@@ -171,7 +168,7 @@ def from_config(cfg, base_dir=".", D=None):
         if train_on_data and spectrum.data is None:
             raise ConfigError("simulation.data", "rows", "needs data.spectrum = \"dataset\"")
     sim.close()
-    resolved = {k: dict(v) if isinstance(v, dict) else v for k, v in cfg.items()}
+    resolved = copy_config(cfg)
     if D is not None:
         resolved.setdefault("data", {})["D"] = spectrum.D
     return Experiment(model, spectrum, W, V, b, t_max, times, bins, solver, resolved,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..config import Section
+from ..config import Section, check_sections, copy_config
 from ..errors import ConfigError
 from ..experiment import Experiment as BaseExperiment
 from ..integrate import output_times
@@ -144,9 +144,7 @@ class Experiment(BaseExperiment):
 
 def from_config(cfg, base_dir=".", D=None):
     """Build an Experiment from a parsed CONFIG."""
-    for key in cfg:
-        if key not in SECTIONS:
-            raise ConfigError(key, "[%s]" % key, "unknown section")
+    check_sections(cfg, SECTIONS)
     ms = Section(cfg, "model")
     ms.string("kind")
     activation = ms.string("activation", "group-sparse-relu", tuple(ACTIVATIONS))
@@ -180,7 +178,7 @@ def from_config(cfg, base_dir=".", D=None):
                          out.number("t_first", None, positive=True), out.numbers("times", []))
     out.close()
     times = np.unique(np.round(times / lr)) * lr  # theory and SGD share the grid t = lr * steps
-    resolved = {k: dict(v) if isinstance(v, dict) else v for k, v in cfg.items()}
+    resolved = copy_config(cfg)
     if D is not None:
         resolved["data"]["n"] = model.n
     exp = Experiment(model, activation, threshold, W0, times, lr, batch, reduction, nodes, solver,

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..config import Section
+from ..config import Section, check_sections, copy_config
 from ..errors import ConfigError
 from ..experiment import Experiment as BaseExperiment
 from ..integrate import output_times
@@ -137,17 +137,14 @@ class Experiment(BaseExperiment):
         initial network from the same seed)."""
         if D == self.D:
             return self
-        cfg = {k: dict(v) if isinstance(v, dict) else v for k, v in self.config.items()}
+        cfg = copy_config(self.config)
         cfg.setdefault("data", {})["n"] = int(D)
         return from_config(cfg)
 
 
 def from_config(cfg, base_dir=".", D=None):
     """Build an Experiment from a parsed CONFIG (keys in the module docstring)."""
-    allowed = {"model", "data", "training", "init", "output", "solver"}
-    for key in cfg:
-        if key not in allowed:
-            raise ConfigError(key, "[%s]" % key, "unknown section")
+    check_sections(cfg, {"model", "data", "training", "init", "output", "solver"})
     ds = Section(cfg, "data")
     kind = ds.string("manifold", "circle", MANIFOLDS)
     n = ds.integer("n", None, minimum=1)
@@ -198,7 +195,7 @@ def from_config(cfg, base_dir=".", D=None):
         ("rtol", sv.number("rtol", None, positive=True)),
         ("atol", sv.number("atol", None, positive=True))) if v is not None})
     sv.close()
-    resolved = {k: dict(v) if isinstance(v, dict) else v for k, v in cfg.items()}
+    resolved = copy_config(cfg)
     if D is not None:
         resolved.setdefault("data", {})["n"] = manifold.n
     exp = Experiment(manifold, net, theta0, train, t_max, times, lr, batch, epsilon, test_size,

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ..config import Section
+from ..config import Section, check_sections, copy_config
 from ..errors import ConfigError
 from ..experiment import Experiment as BaseExperiment
 from ..integrate import output_times
@@ -133,10 +133,7 @@ def _source(ds):
 
 def from_config(cfg, base_dir=".", D=None):
     """Build an Experiment from a parsed CONFIG (keys in the module docstring)."""
-    allowed = {"model", "data", "training", "init", "output", "simulation"}
-    for key in cfg:
-        if key not in allowed:
-            raise ConfigError(key, "[%s]" % key, "unknown section")
+    check_sections(cfg, {"model", "data", "training", "init", "output", "simulation"})
     ms = Section(cfg, "model")
     ms.string("kind")
     d = ms.integer("d", minimum=1) if D is None else D
@@ -170,6 +167,6 @@ def from_config(cfg, base_dir=".", D=None):
                   "batch": ss.integer("batch", 200, minimum=1),
                   "width": ss.number("width", 0.1, positive=True)}
     ss.close()
-    resolved = {k: dict(v) if isinstance(v, dict) else v for k, v in cfg.items()}
+    resolved = copy_config(cfg)
     resolved["model"]["d"] = d
     return Experiment(model, A0, B0, times, training, simulation, resolved, seed)
