@@ -63,28 +63,35 @@ def make(out_dir, quick=False):
     ortho = np.array([orthonormal_radius(lam, 1) for lam in lambdas])
     numbers["radius"]["orthonormal, K = 1"] = ortho
     theory_line(ax, lambdas, ortho, "k", "orthonormal A (symmetric fixed point), K = 1", ls="--")
-    # SGD from the same start, n = 400, K = 1, batch 256, lr 0.1 (t = lr x steps), held
+    # SGD from the same start (batch 256, lr 0.1, t = lr x steps) at points that carry each
+    # claim: threshold (n = 400, lambda 0.2 -> 0.3), sparsity (K = 2 at 0.2), coherence (n = 100
+    # against n = 400 at 0.05; n = 100 runs to t = 2000, where its radius has settled). Held
     # against the theory of full-batch gradient descent with the same step (no O(lr) gap); the
-    # theory's own error: the change from 4 to 8 amplitude nodes (the integrand has kinks where
-    # a group's norm crosses lambda; measured 6e-4 at lambda = 0.1, 4e-5 at 0.2)
-    sgd_lams = [0.2] if quick else [0.1, 0.2, 0.3]
-    t_sgd = 400.0
-    sgd = {"lambdas": sgd_lams, "t": t_sgd, "mean": [], "sem": [], "theory": [],
-           "theory_quadrature_error": []}
-    for lam in sgd_lams:
-        exp = setting(lam, 400, 1, t_sgd, "gradient-descent", output={"times": [t_sgd]},
+    # theory's own error: the change from 4 to 8 amplitude nodes for K = 1 (3 to 4 for K = 2;
+    # the integrand has kinks where a group's norm crosses lambda; measured 6e-4 at n = 400,
+    # lambda = 0.1, 4e-5 at 0.2, 2.5e-3 at n = 100, lambda = 0.05)
+    points = [(1, 400, 1, 0.05, 400.0), (1, 400, 1, 0.2, 400.0), (1, 400, 1, 0.3, 400.0),
+              (3, 400, 2, 0.2, 400.0), (0, 100, 1, 0.05, 2000.0)]
+    if not quick:
+        points.insert(1, (1, 400, 1, 0.1, 400.0))
+    sgd = {k: [] for k in ("n", "K", "lambda", "t", "mean", "sem", "theory",
+                           "theory_quadrature_error")}
+    for color, n, K, lam, t in points:
+        exp = setting(lam, n, K, t, "gradient-descent", output={"times": [t]},
                       simulation={"test_samples": 1000})
         sim = exp.simulate(seeds=4, progress=False)
-        sgd["mean"].append(sim["group_distance"][-1])
-        sgd["sem"].append(sim["group_distance_sem"][-1])
         th = exp.integrate(sim.t)["group_distance"][-1]
-        fine = setting(lam, 400, 1, t_sgd, "gradient-descent", nodes=8,
-                       output={"times": [t_sgd]}).integrate(sim.t)["group_distance"][-1]
-        sgd["theory"].append(th)
-        sgd["theory_quadrature_error"].append(abs(fine - th))
+        fine = setting(lam, n, K, t, "gradient-descent", nodes=8 if K == 1 else 4,
+                       output={"times": [t]}).integrate(sim.t)["group_distance"][-1]
+        for key, value in (("n", n), ("K", K), ("lambda", lam), ("t", t),
+                           ("mean", sim["group_distance"][-1]),
+                           ("sem", sim["group_distance_sem"][-1]), ("theory", th),
+                           ("theory_quadrature_error", abs(fine - th))):
+            sgd[key].append(value)
+        simulation_points(ax, [lam], [sgd["mean"][-1]], [sgd["sem"][-1]], COLORS[color],
+                          "SGD (4 seeds, t = 400; n = 100: t = 2000)" if not ax.containers
+                          else None)
     numbers["sgd"] = sgd
-    simulation_points(ax, sgd_lams, sgd["mean"], sgd["sem"], COLORS[1],
-                      "SGD, n = 400, K = 1 (t = %g)" % t_sgd)
     ax.set_xlabel(r"threshold $\lambda$")
     ax.set_ylabel(r"radius: group distance $\min_O |W_G O - A_G| / \sqrt{g}$")
     ax.set_ylim(bottom=0)

@@ -69,8 +69,13 @@ def test_radius_figure_shrinks_with_threshold_sparsity_and_coherence(out):
     assert np.all(np.abs(n1600 - ortho) < np.abs(n400 - ortho))
     assert np.all(np.abs(n1600 - ortho) < 0.01)
     # SGD from the same start ends where the theory of its gradient-descent map does, within
-    # 4 standard errors of the SGD mean combined with the theory's quadrature error
+    # 4 standard errors of the SGD mean combined with the theory's quadrature error ...
     sgd = nums["sgd"]
     for m, se, th, quad in zip(sgd["mean"], sgd["sem"], sgd["theory"],
                                sgd["theory_quadrature_error"]):
         assert abs(m - th) < 4 * np.hypot(se, quad)
+    # ... and the simulation itself shows the threshold, sparsity and coherence claims
+    at = {(n, K, lam): m for n, K, lam, m in zip(sgd["n"], sgd["K"], sgd["lambda"], sgd["mean"])}
+    assert at[400, 1, 0.3] - at[400, 1, 0.2] > margin and at[400, 1, 0.2] - at[400, 1, 0.05] > margin
+    assert at[400, 2, 0.2] - at[400, 1, 0.2] > margin
+    assert at[100, 1, 0.05] - at[400, 1, 0.05] > margin
