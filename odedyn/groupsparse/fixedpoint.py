@@ -49,7 +49,8 @@ def asymptotic_radius(exp, t_end):
     """(group distance of the flow's network to A at t_end, its change since t_end / 2) for an
     Experiment: the radius of the neighbourhood of A the flow ends in, and how far from settled
     it is. The group distance is used because the column distance keeps drifting along
-    rotations inside each group (measured: 0.138 at t = 150 and 0.160 at t = 3e4 for n = 100,
-    lambda = 0.05, while the group distance settles by t ~ 1e3 to 4 digits)."""
+    rotations inside each group (measured for n = 100, K = 1, lambda = 0.2, noiseless: 0.132 at
+    t = 8.5e3 and 0.136 at t = 3e4, while the group distance stays at 0.1102 and the loss at
+    0.003162)."""
     d = exp.integrate(np.array([0.0, t_end / 2, t_end]))["group_distance"]
     return float(d[-1]), float(abs(d[-1] - d[-2]))
