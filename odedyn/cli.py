@@ -45,8 +45,8 @@ def _curves_json(traj, exp, sem=False):
 
 
 def _arrays(traj, prefix=""):
-    return {prefix + k: v for k, v in traj.curves.items() if not k.endswith("_seeds")} | {
-        prefix + "t": traj.t}
+    return {prefix + k: v for k, v in (traj.curves | traj.arrays).items()
+            if not k.endswith("_seeds")} | {prefix + "t": traj.t}
 
 
 def _emit(obj):

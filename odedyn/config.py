@@ -7,6 +7,8 @@ import math
 import os
 import tomllib
 
+import numpy as np
+
 from .errors import ConfigError
 
 KINDS = {
@@ -150,4 +152,110 @@ def experiment_from_dict(cfg, base_dir=".", **overrides):
     if kind not in known:
         raise ConfigError("model.kind", kind, "unknown; one of %s" % ", ".join(sorted(known)))
     module = importlib.import_module(KINDS[kind])
-    return module.from_config(cfg, base_dir, **overrides)
+    exp = module.from_config(cfg, base_dir, **overrides)
+    exp.base_dir = base_dir
+    return exp
+
+
+# ---------------------------------------------------------------- the shared CONFIG vocabulary
+def output_times_from(cfg, t_max, n_times=60):
+    """The output times an ``[output]`` section asks for: 0, ``n_times`` log-spaced times from
+    ``t_first`` (default t_max / 1000) to t_max, and any extra ``times``."""
+    from .integrate import output_times
+    out = Section(cfg, "output", required=False)
+    times = output_times(t_max, out.integer("n_times", n_times, minimum=1),
+                         out.number("t_first", None, positive=True), out.numbers("times", []))
+    out.close()
+    return times
+
+
+def solver_from(cfg, methods, section="solver", defaults=None):
+    """{method, rtol, atol} that a ``[solver]`` section sets (only the keys it sets, over
+    ``defaults``); ``method`` must be one of ``methods``. A family with more solver options
+    reads them from the same section before calling this (``extra``)."""
+    sv = cfg if isinstance(cfg, Section) else Section(cfg, section, required=False)
+    out = dict(defaults or {})
+    for key, value in (("method", sv.string("method", None, tuple(methods))),
+                       ("rtol", sv.number("rtol", None, positive=True)),
+                       ("atol", sv.number("atol", None, positive=True))):
+        if value is not None:
+            out[key] = value
+    sv.close()
+    return out
+
+
+def load_weights(ins, base_dir, required, optional=(), exclusive=("std", "seed")):
+    """The arrays of ``[init] weights = "FILE.npz"``: {name: array} with every name in
+    ``required`` (and those of ``optional`` the file has). Keys of ``exclusive`` (a random
+    start) may not stand beside it."""
+    path = ins.path("weights", base_dir)
+    for key in exclusive:
+        if ins.has(key):
+            raise ConfigError("init." + key, ins.raw(key),
+                              "give either init.weights or a random start")
+    try:
+        with np.load(path) as f:
+            arrays = {k: np.asarray(f[k]) for k in f.files}
+    except Exception as exc:
+        raise ConfigError("init.weights", path, "cannot read .npz: %s" % exc) from exc
+    for name in required:
+        if name not in arrays:
+            raise ConfigError("init.weights", path, "has no array %s" % name)
+    return {k: arrays[k] for k in tuple(required) + tuple(optional) if k in arrays}
+
+
+def derive(cfg, overrides=None, base_dir=".", **sections):
+    """The experiment of CONFIG dict ``cfg`` with values changed: ``overrides`` maps dotted keys
+    to values ({"training.lr": 0.5}); keyword arguments update whole sections (model={"K": 3}).
+    ``cfg`` itself is not changed. The one way figures, sweeps and ``Experiment.derive`` vary an
+    experiment."""
+    new = set_keys(cfg, overrides or {})
+    for name, values in sections.items():
+        new[name] = dict(new.get(name, {}), **values)
+    return experiment_from_dict(new, base_dir)
+
+
+def set_keys(cfg, overrides):
+    """A deep copy of ``cfg`` with dotted keys set: {"training.lr": 0.5, "data.spikes.0": 0.9}.
+    A missing table or key is created (the family's from_config then checks it); a list index
+    must exist."""
+    import copy
+    out = copy.deepcopy(cfg)
+    for dotted, value in overrides.items():
+        parts = str(dotted).split(".")
+        if len(parts) < 2 or not all(parts):
+            raise ConfigError(dotted, value, "must be SECTION.KEY (e.g. training.lr)")
+        node = out
+        for i, part in enumerate(parts[:-1]):
+            node = _child(node, part, ".".join(parts[:i + 1]), dotted, value)
+        _assign(node, parts[-1], dotted, value)
+    return out
+
+
+def _child(node, part, path, dotted, value):
+    if isinstance(node, list):
+        idx = _index(node, part, dotted, value)
+        return node[idx]
+    if part not in node:
+        node[part] = {}
+    if not isinstance(node[part], (dict, list)):
+        raise ConfigError(dotted, value, "%s is a value, not a table or list" % path)
+    return node[part]
+
+
+def _assign(node, part, dotted, value):
+    if isinstance(node, list):
+        node[_index(node, part, dotted, value)] = value
+    else:
+        node[part] = value
+
+
+def _index(node, part, dotted, value):
+    try:
+        idx = int(part)
+    except ValueError:
+        raise ConfigError(dotted, value, "%r indexes a list: must be an integer" % part) from None
+    if not -len(node) <= idx < len(node):
+        raise ConfigError(dotted, value, "index %d out of range (the list has %d entries)"
+                          % (idx, len(node)))
+    return idx

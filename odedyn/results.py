@@ -17,11 +17,13 @@ PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 @dataclass
 class Trajectory:
-    """Observables at output times ``t``: ``curves[name]`` has shape (len(t), ...)."""
+    """Observables at output times ``t``: ``curves[name]`` has shape (len(t), ...); ``arrays``
+    holds what is not a curve but belongs to the run (e.g. the final network), saved with it."""
 
     t: np.ndarray
     curves: dict
     meta: dict = field(default_factory=dict)
+    arrays: dict = field(default_factory=dict)
 
     def __getitem__(self, name):
         return self.curves[name]

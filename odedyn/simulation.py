@@ -1,14 +1,24 @@
-"""Shared simulation scaffolding. Owns: running one simulation task per seed in parallel threads
-(the kernels release the GIL), a progress bar on stderr for runs longer than a couple of
-seconds, clean interruption (Ctrl-C keeps what was measured), and the reduction of per-seed
-curves to means and standard errors.
+"""Shared simulation scaffolding: the one place that runs a microscopic learning rule and records
+it. Owns: the fixed-step record loop (``record``: advance a state by chunks of steps to each
+output step and measure it there; a finite-size SGD run and gradient descent as the Euler scheme
+of a flow are both this loop), running one simulation per seed in parallel threads (the kernels
+release the GIL), a progress bar on stderr for runs longer than a couple of seconds, clean
+interruption (Ctrl-C keeps every measurement made so far, in every seed), and the reduction of
+per-seed curves to means and standard errors with the number of seeds behind each time.
 
-A task is ``task(seed, stop, advance) -> dict name -> array (n_recorded, ...)``; it must check
-``stop.is_set()`` between chunks of work and call ``advance(steps)`` as it goes.
+A model family supplies only its physics, through three methods of its Experiment (see
+odedyn.experiment.Experiment and docs/adding-a-family.md):
+
+    state = exp.sim_start(seed)           the initial microscopic state (same network, own noise)
+    exp.sim_advance(state, n)             n steps of the learning rule, in place (compiled)
+    exp.sim_measure(state) -> {name: a}   the observables of the state
+
+and ``simulate(exp, seeds)`` does the rest.
 """
 import os
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
@@ -20,8 +30,35 @@ def default_workers():
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())
 
 
+def record(advance, measure, state, steps, stop=None, progress=None, chunk=20000):
+    """Advance ``state`` with ``advance(state, n)`` to each of the increasing step counts
+    ``steps`` (in chunks of at most ``chunk`` steps) and ``measure(state)`` there.
+
+    Returns {name: array (n_recorded, ...)}; when ``stop`` is set, returns what was recorded so
+    far. ``progress(n)`` is told of every chunk done."""
+    rec = {}
+    done = 0
+    for target in steps:
+        while done < target:
+            if stop is not None and stop.is_set():
+                return {k: np.array(v) for k, v in rec.items()}
+            n = int(min(target - done, chunk))
+            advance(state, n)
+            done += n
+            if progress is not None:
+                progress(n)
+        for name, value in measure(state).items():
+            rec.setdefault(name, []).append(value)
+    return {k: np.array(v) for k, v in rec.items()}
+
+
 def run_seeds(task, seeds, total_steps, workers=None, progress=True, desc="simulate"):
-    """Run ``task`` for every seed; returns (list of per-seed dicts, interrupted flag)."""
+    """Run ``task(seed, stop, advance)`` for every seed in a thread pool.
+
+    Returns (list of per-seed results, interrupted flag). On Ctrl-C the seeds still queued are
+    cancelled, the running ones are told to stop (``stop`` is set) and return what they have
+    measured. If a task raises, the others are stopped and the first exception is re-raised.
+    """
     from tqdm import tqdm
 
     stop = threading.Event()
@@ -43,27 +80,68 @@ def run_seeds(task, seeds, total_steps, workers=None, progress=True, desc="simul
             # Wait in short slices: Python runs signal handlers only in the main thread, when it
             # executes bytecode. If the kernel delivers SIGINT to a worker thread, a main thread
             # blocked in an untimed wait would not notice it until every seed had finished.
-            while wait(futures, timeout=0.2).not_done:
-                pass
-            results = [f.result() for f in futures]
+            while True:
+                done, not_done = wait(futures, timeout=0.2)
+                if any(f.exception() is not None for f in done) or not not_done:
+                    break
         except KeyboardInterrupt:
             interrupted = True
+        if interrupted or not_done:
             stop.set()
-            results = [f.result() for f in futures]
+            for f in futures:
+                f.cancel()
+        wait(futures)
     bar.close()
-    return results, interrupted
+    for f in futures:
+        if not f.cancelled() and f.exception() is not None:
+            raise f.exception()
+    return [f.result() for f in futures if not f.cancelled()], interrupted
 
 
 def reduce_seeds(t, per_seed, meta):
-    """Mean over seeds of every curve (``name``) and its standard error (``name + '_sem'``),
-    on the output times every seed reached."""
-    n = min(len(r[next(iter(r))]) for r in per_seed)
-    curves = {}
-    for name in per_seed[0]:
-        stack = np.stack([np.asarray(r[name][:n]) for r in per_seed])
-        curves[name] = stack.mean(axis=0)
-        curves[name + "_sem"] = (stack.std(axis=0, ddof=1) / np.sqrt(len(per_seed))
-                                 if len(per_seed) > 1 else np.full_like(curves[name], np.nan))
-        curves[name + "_seeds"] = stack
-    meta = dict(meta, seeds=len(per_seed), complete=(n == len(t)))
+    """Mean over seeds of every curve (``name``), its standard error (``name + '_sem'``, NaN
+    where fewer than two seeds reached a time) and the per-seed curves (``name + '_seeds'``,
+    NaN-padded), at every output time some seed reached; ``n_seeds`` counts the seeds behind
+    each time (an interrupted run may have seeds that stopped early)."""
+    per_seed = [r for r in per_seed if r and len(next(iter(r.values())))]
+    lengths = [len(next(iter(r.values()))) for r in per_seed]
+    n = max(lengths, default=0)
+    count = np.array([sum(m > j for m in lengths) for j in range(n)], dtype=np.int64)
+    curves = {"n_seeds": count}
+    names = per_seed[0] if per_seed else {}
+    for name in names:
+        first = np.asarray(per_seed[0][name], dtype=float)
+        stack = np.full((len(per_seed), n) + first.shape[1:], np.nan)
+        for i, r in enumerate(per_seed):
+            stack[i, :lengths[i]] = r[name]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.nanmean(stack, axis=0) if n else stack[0]
+            var = np.nanvar(stack, axis=0, ddof=1) if len(per_seed) > 1 else np.nan
+        shape = (n,) + (1,) * (stack.ndim - 2)
+        sem = np.where(count.reshape(shape) > 1, np.sqrt(var) / np.sqrt(count.reshape(shape)),
+                       np.nan) if n else np.zeros((0,) + first.shape[1:])
+        curves[name], curves[name + "_sem"], curves[name + "_seeds"] = mean, sem, stack
+    meta = dict(meta, seeds=len(per_seed), complete=bool(per_seed) and min(lengths) == len(t))
     return Trajectory(np.asarray(t[:n], dtype=float), curves, meta)
+
+
+def simulate(exp, seeds=8, workers=None, progress=True):
+    """The finite-size companion of ``exp``: ``seeds`` runs of its learning rule from its initial
+    network (the noise differs between seeds), observables at its output times snapped to the
+    step grid; a Trajectory of means, standard errors and seed counts (see ``reduce_seeds``)."""
+    times = exp.snap_times(exp.times)
+    steps = np.round(np.asarray(times) * exp.steps_per_time).astype(np.int64)
+
+    def task(seed, stop, advance):
+        state = exp.sim_start(seed)
+        return record(exp.sim_advance, exp.sim_measure, state, steps, stop, advance,
+                      exp.sim_chunk)
+
+    t0 = time.perf_counter()
+    with exp.sim_context():
+        per_seed, interrupted = run_seeds(task, list(range(seeds)), steps[-1], workers, progress)
+    traj = reduce_seeds(times, per_seed, exp.sim_meta() | {"interrupted": interrupted,
+                                                           "D": exp.D,
+                                                           "time_step": 1.0 / exp.steps_per_time})
+    traj.meta["simulate_s"] = time.perf_counter() - t0
+    return traj

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .. import spectra
-from ..config import Section, check_sections, copy_config
-from ..errors import ConfigError
+from ..config import (Section, check_sections, copy_config, derive, load_weights,
+                      output_times_from, solver_from)
+from ..errors import ConfigError, NumericalError
 from ..experiment import Experiment as BaseExperiment
-from ..integrate import METHODS, output_times
-from ..simulation import reduce_seeds, run_seeds
+from ..integrate import METHODS
 from . import kernels
 from .model import Autoencoder
 from .simulate import empirical_error, measure, population_error, sgd_steps
@@ -68,53 +68,41 @@ class Experiment(BaseExperiment):
         traj.meta["binning_error"] = grouping.binning_error
         return traj
 
-    # ------------------------------------------------------------ simulation
-    def simulate(self, seeds=4, workers=None, progress=True, first_seed=None):
-        """Online SGD from the initial network, one run per seed (the SGD noise differs, the
-        initial network is the same); observables at the output times snapped to 1/D."""
-        times = self.snap_times(self.times)
-        steps = np.round(times * self.D).astype(np.int64)
+    # ------------------------------------------------------------ simulation companion
+    def _sim_constants(self):
+        """What every seed's SGD shares: grouping, spectrum, data rows and kernel arguments."""
         grouping = self.grouping()
-        labels, ngroups = grouping.labels, grouping.size
-        rho = self.spectrum.eigenvalues
-        sqrt_rho = np.sqrt(rho)
-        data = self.spectrum.data if self.train_on_data else np.zeros((0, self.D))
-        total = self.spectrum.total_error()
         m = self.model
-        args = (float(m.lr_encoder), float(m.lr_decoder), kernels.ACTIVATIONS[m.activation],
-                m.tied, m.train_bias, m.rule == "truncated")
-        base = (1000003 * (self.init_seed or 0) + 17) if first_seed is None else first_seed
+        return {"labels": grouping.labels, "ngroups": grouping.size,
+                "rho": self.spectrum.eigenvalues, "sqrt_rho": np.sqrt(self.spectrum.eigenvalues),
+                "data": self.spectrum.data if self.train_on_data else np.zeros((0, self.D)),
+                "total": self.spectrum.total_error(),
+                "args": (float(m.lr_encoder), float(m.lr_decoder),
+                         kernels.ACTIVATIONS[m.activation], m.tied, m.train_bias,
+                         m.rule == "truncated")}
 
-        def task(seed, stop, advance):
-            rng = np.random.default_rng([base, seed])
-            W, V, b = self.W0.copy(), self.V0.copy(), self.b0.copy()
-            order = rng.permutation(max(len(data), 1)).astype(np.int64)
-            cursor = np.zeros(1, dtype=np.int64)
-            rec = {k: [] for k in ("error", "Q", "R", "T", "T0", "b", "q_groups", "r_groups",
-                                   "t_groups")}
-            done = 0
-            for target in steps:
-                while done < target and not stop.is_set():
-                    chunk = int(min(target - done, 20000))
-                    if not sgd_steps(W, V, b, sqrt_rho, data, order, cursor, rng, chunk, *args):
-                        raise FloatingPointError("SGD blew up (seed %d, t = %g)" % (seed, done / self.D))
-                    done += chunk
-                    advance(chunk)
-                if stop.is_set():
-                    break
-                Q, R, T, T0, q, r, t = measure(W, V, rho, labels, ngroups)
-                for name, val in (("Q", Q), ("R", R), ("T", T), ("T0", T0), ("b", b.copy()),
-                                  ("q_groups", q), ("r_groups", r), ("t_groups", t)):
-                    rec[name].append(val)
-                rec["error"].append(empirical_error(W, V, b, data, args[2]) if len(data)
-                                    else population_error(m, total, Q, R, T0, b))
-            return {k: np.array(v) for k, v in rec.items()}
+    def sim_start(self, seed):
+        """Online SGD from the initial network; the seed sets the samples (and the order of the
+        data rows when training on data)."""
+        c = self._sim_constants()
+        rng = np.random.default_rng([1000003 * (self.init_seed or 0) + 17, seed])
+        return {"W": self.W0.copy(), "V": self.V0.copy(), "b": self.b0.copy(), "rng": rng,
+                "order": rng.permutation(max(len(c["data"]), 1)).astype(np.int64),
+                "cursor": np.zeros(1, dtype=np.int64), "steps": 0, "seed": seed} | c
 
-        t0 = time.perf_counter()
-        per_seed, interrupted = run_seeds(task, list(range(seeds)), steps[-1], workers, progress)
-        traj = reduce_seeds(times, per_seed, {"interrupted": interrupted, "D": self.D})
-        traj.meta["simulate_s"] = time.perf_counter() - t0
-        return traj
+    def sim_advance(self, s, n):
+        if not sgd_steps(s["W"], s["V"], s["b"], s["sqrt_rho"], s["data"], s["order"],
+                         s["cursor"], s["rng"], n, *s["args"]):
+            raise NumericalError(s["steps"] / self.D, "SGD blew up (seed %d)" % s["seed"])
+        s["steps"] += n
+
+    def sim_measure(self, s):
+        W, V, b = s["W"], s["V"], s["b"]
+        Q, R, T, T0, q, r, t = measure(W, V, s["rho"], s["labels"], s["ngroups"])
+        error = (empirical_error(W, V, b, s["data"], s["args"][2]) if len(s["data"])
+                 else population_error(self.model, s["total"], Q, R, T0, b))
+        return {"error": error, "Q": Q, "R": R, "T": T, "T0": T0, "b": b.copy(),
+                "q_groups": q, "r_groups": r, "t_groups": t}
 
     # ------------------------------------------------------------ variations
     def with_D(self, D):
@@ -152,16 +140,8 @@ def from_config(cfg, base_dir=".", D=None):
     spectrum, train_on_data, bins = _spectrum(Section(cfg, "data"), base_dir, D)
     init_seed, init_std, (W, V, b) = _initial_network(Section(cfg, "init"), base_dir, model,
                                                       spectrum.D)
-    out = Section(cfg, "output", required=False)
-    times = output_times(t_max, out.integer("n_times", 60, minimum=1),
-                         out.number("t_first", None, positive=True),
-                         out.numbers("times", []))
-    out.close()
-    sv = Section(cfg, "solver", required=False)
-    solver = {k: v for k, v in (("method", sv.string("method", None, METHODS)),
-                                ("rtol", sv.number("rtol", None, positive=True)),
-                                ("atol", sv.number("atol", None, positive=True))) if v is not None}
-    sv.close()
+    times = output_times_from(cfg, t_max, 60)
+    solver = solver_from(cfg, METHODS)
     sim = Section(cfg, "simulation", required=False)
     if sim.has("data"):
         train_on_data = sim.string("data", choices=("gaussian", "rows")) == "rows"
@@ -217,17 +197,7 @@ def _spectrum(ds, base_dir, D_override):
 
 def _initial_network(ins, base_dir, model, D):
     if ins.has("weights"):
-        path = ins.path("weights", base_dir)
-        for key in ("std", "seed"):
-            if ins.has(key):
-                raise ConfigError("init." + key, ins.raw(key), "give either init.weights or a random start")
-        try:
-            with np.load(path) as f:
-                arrays = {k: f[k] for k in f.files}
-        except Exception as exc:
-            raise ConfigError("init.weights", path, "cannot read .npz: %s" % exc) from exc
-        if "W" not in arrays:
-            raise ConfigError("init.weights", path, "has no array W")
+        arrays = load_weights(ins, base_dir, ("W",), ("V", "b"))
         ins.close()
         return None, None, model.check_weights(arrays["W"], arrays.get("V"), arrays.get("b"), D)
     std = ins.number("std", nonnegative=True)
@@ -247,10 +217,7 @@ DEFAULTS = {
 def configure(**sections):
     """An Experiment from DEFAULTS updated section by section, e.g.
     configure(model={"K": 3}, data={"spikes": [0.6, 0.2, 0.07]}, training={"t_max": 300.0})."""
-    cfg = {k: dict(v) for k, v in DEFAULTS.items()}
-    for name, values in sections.items():
-        cfg[name] = dict(cfg.get(name, {}), **values)
-    return from_config(cfg)
+    return derive(DEFAULTS, **sections)
 
 
 def pca_errors(spectrum, K):

@@ -2,7 +2,7 @@
 Owns: the base CONFIG of the paper-style experiments (n = 100, M = 8 groups of g = 2, incoherent
 random dictionary, amplitudes uniform on [0.1, 1.5], noise 0.05, start at column distance 0.2)
 and building an Experiment from it with overrides."""
-from ..config import experiment_from_dict
+from ..config import derive
 
 BASE = {
     "model": {"kind": "group-sparse-autoencoder", "activation": "group-sparse-relu",
@@ -21,7 +21,4 @@ LABELS = {"group-sparse-relu": "group-sparse ReLU", "relu": "ReLU with bias"}
 
 def experiment(**sections):
     """Experiment from BASE with ``section={key: value}`` overrides."""
-    cfg = {k: dict(v) for k, v in BASE.items()}
-    for name, values in sections.items():
-        cfg[name] = dict(cfg.get(name, {}), **values)
-    return experiment_from_dict(cfg)
+    return derive(BASE, **sections)
