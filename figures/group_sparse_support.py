@@ -37,9 +37,9 @@ def make(out_dir, quick=False):
             sgd.append(sim["support_accuracy"][-1])
             sem.append(sim["support_accuracy_sem"][-1])
             if K <= (1 if quick else 2):
-                exp.integrate(sim.t[[0, -1]])
+                th = exp.integrate(sim.t[[0, -1]])
                 X, S, _ = exp.model.sample(np.random.default_rng([7, K]), 20000)
-                theory.append(accuracy(exp.final["W"], exp, X, S))
+                theory.append(accuracy(th.arrays["W"], exp, X, S))
         ax.errorbar(ks, sgd, yerr=sem, fmt="o", color=COLORS[i], mfc="white", capsize=2,
                     label="SGD, " + LABELS[act])
         ax.plot(ks[:len(theory)], theory, "-", color=COLORS[i], label="theory, " + LABELS[act])

@@ -38,10 +38,10 @@ class Experiment:
         raise NotImplementedError
 
     @property
-    def steps_per_time(self):
-        """Steps of the microscopic learning rule per unit of time: D for online SGD with
-        t = steps / D, 1 / lr for gradient descent with t = lr * steps."""
-        return self.D
+    def time_step(self):
+        """Time advanced by one step of the microscopic learning rule: 1 / D for online SGD with
+        t = steps / D, the learning rate for gradient descent with t = lr * steps."""
+        return 1.0 / self.D
 
     def prepare(self):
         """Compile or load the compiled kernels (part of start-up, not of the integration)."""
@@ -101,6 +101,6 @@ class Experiment:
         raise ConfigError("--D", D, "this experiment cannot change D")
 
     def snap_times(self, times):
-        """Times rounded to the simulation's step grid (``steps_per_time`` steps per unit)."""
-        s = self.steps_per_time
-        return np.unique(np.round(np.asarray(times, dtype=float) * s)) / s
+        """Times rounded to the simulation's step grid (multiples of ``time_step``)."""
+        dt = self.time_step
+        return np.unique(np.round(np.asarray(times, dtype=float) / dt)) * dt

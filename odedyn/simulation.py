@@ -30,26 +30,44 @@ def default_workers():
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())
 
 
-def record(advance, measure, state, steps, stop=None, progress=None, chunk=20000):
+def record(advance, measure, state, steps, stop=None, progress=None, chunk=20000, sizes=None):
     """Advance ``state`` with ``advance(state, n)`` to each of the increasing step counts
     ``steps`` (in chunks of at most ``chunk`` steps) and ``measure(state)`` there.
 
-    Returns {name: array (n_recorded, ...)}; when ``stop`` is set, returns what was recorded so
-    far. ``progress(n)`` is told of every chunk done."""
+    With ``sizes`` (one step size per interval before each of ``steps``) the scheme lands on
+    output times that are not on one grid: ``advance(state, n, sizes[i])`` (the explicit Euler
+    scheme of a flow, see ``euler_steps``). Returns {name: array (n_recorded, ...)}; when
+    ``stop`` is set, returns what was recorded so far. ``progress(n)`` is told of every chunk.
+    """
     rec = {}
     done = 0
-    for target in steps:
+    for i, target in enumerate(steps):
         while done < target:
             if stop is not None and stop.is_set():
                 return {k: np.array(v) for k, v in rec.items()}
             n = int(min(target - done, chunk))
-            advance(state, n)
+            if sizes is None:
+                advance(state, n)
+            else:
+                advance(state, n, sizes[i])
             done += n
             if progress is not None:
                 progress(n)
         for name, value in measure(state).items():
             rec.setdefault(name, []).append(value)
     return {k: np.array(v) for k, v in rec.items()}
+
+
+def euler_steps(times, max_step):
+    """The schedule of an explicit fixed-step scheme that lands exactly on ``times``: each
+    interval is cut into the fewest equal steps of at most ``max_step``. Returns (cumulative
+    step counts at the times, step size of each interval) for ``record``."""
+    times = np.asarray(times, dtype=float)
+    gaps = np.diff(times, prepend=times[0])
+    counts = np.array([max(1, int(np.ceil(g / max_step - 1e-9))) if g > 0 else 0 for g in gaps],
+                      dtype=np.int64)
+    sizes = np.where(counts > 0, gaps / np.maximum(counts, 1), 0.0)
+    return np.cumsum(counts), sizes
 
 
 def run_seeds(task, seeds, total_steps, workers=None, progress=True, desc="simulate"):
@@ -130,7 +148,7 @@ def simulate(exp, seeds=8, workers=None, progress=True):
     network (the noise differs between seeds), observables at its output times snapped to the
     step grid; a Trajectory of means, standard errors and seed counts (see ``reduce_seeds``)."""
     times = exp.snap_times(exp.times)
-    steps = np.round(np.asarray(times) * exp.steps_per_time).astype(np.int64)
+    steps = np.round(np.asarray(times) / exp.time_step).astype(np.int64)
 
     def task(seed, stop, advance):
         state = exp.sim_start(seed)
@@ -142,6 +160,6 @@ def simulate(exp, seeds=8, workers=None, progress=True):
         per_seed, interrupted = run_seeds(task, list(range(seeds)), steps[-1], workers, progress)
     traj = reduce_seeds(times, per_seed, exp.sim_meta() | {"interrupted": interrupted,
                                                            "D": exp.D,
-                                                           "time_step": 1.0 / exp.steps_per_time})
+                                                           "time_step": exp.time_step})
     traj.meta["simulate_s"] = time.perf_counter() - t0
     return traj

@@ -122,7 +122,7 @@ def test_network_map_reproduces_the_macroscopic_state():
     exp = experiment(data={"noise": 0.0}, training={"t_max": 3.0}, output={"n_times": 3},
                      theory={"amplitude_nodes": 4})
     th = exp.integrate()
-    W = exp.final["W"]
+    W = th.arrays["W"]
     assert np.allclose(W.T @ exp.model.A, th["R"][-1], atol=1e-5)
     assert np.allclose(W.T @ W, th["Q"][-1], atol=1e-5)
 

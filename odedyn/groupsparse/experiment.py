@@ -17,17 +17,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..config import Section, check_sections, copy_config
+from ..config import (Section, check_sections, copy_config, load_weights, output_times_from,
+                      solver_from)
 from ..errors import ConfigError
 from ..experiment import Experiment as BaseExperiment
-from ..integrate import output_times
-from ..simulation import reduce_seeds, run_seeds
 from . import averages, simulate
 from .activation import ACTIVATIONS
 from .data import GenerativeModel, coherence, orthonormal_dictionary, random_dictionary
 from .flow import Flow, symmetric_basis
 
-SECTIONS = ("model", "data", "training", "init", "theory", "simulation", "output")
+SECTIONS = ("model", "data", "training", "init", "theory", "solver", "simulation", "output")
+METHODS = ("RK45", "RK23", "DOP853")
 
 
 @dataclass
@@ -47,7 +47,6 @@ class Experiment(BaseExperiment):
     dynamics: str = "gradient-flow"
     config: dict = field(default_factory=dict)
     init: dict = field(default_factory=dict)
-    final: dict = field(default_factory=dict)
 
     error_name = "loss"
     order_parameter_names = ("distance", "group_distance", "support_accuracy", "R", "Q")
@@ -62,9 +61,10 @@ class Experiment(BaseExperiment):
     def kind(self):
         return ACTIVATIONS[self.activation]
 
-    def snap_times(self, times):
-        """Times rounded to the SGD grid t = lr * steps."""
-        return np.unique(np.round(np.asarray(times) / self.lr)) * self.lr
+    @property
+    def time_step(self):
+        """One SGD step advances the time by the learning rate (t = lr * steps)."""
+        return self.lr
 
     def initial_state(self):
         """(R0, Q0) of the initial network: the weights -> macroscopic state map."""
@@ -100,34 +100,31 @@ class Experiment(BaseExperiment):
         traj.meta["dynamics"] = self.dynamics
         traj.meta["integrate_s"] = time.perf_counter() - t0
         traj.meta["loss_mc_error"] = float(np.max(traj["loss_mc_error"]))
-        self.final["W"] = self.model.A @ traj["X"][-1] + self.W0 @ traj["Y"][-1]
+        traj.arrays["W"] = self.model.A @ traj["X"][-1] + self.W0 @ traj["Y"][-1]
         return traj
 
     def saved_arrays(self):
-        out = {"A": self.model.A, "W0": self.W0}
-        if "W" in self.final:
-            out["W"] = self.final["W"]
-        return out
+        """The generating dictionary and the initial network; the network a run ends at is in
+        its Trajectory.arrays."""
+        return {"A": self.model.A, "W0": self.W0}
 
     # ------------------------------------------------------------ simulation
-    def simulate(self, seeds=8, workers=None, progress=True):
-        """Minibatch SGD from W0, one run per seed (fresh samples differ, W0 is the same)."""
-        times = self.snap_times(self.times)
-        steps = np.round(times / self.lr).astype(np.int64)
+    def sim_start(self, seed):
+        """Minibatch SGD from W0 on fresh samples (the seed sets them; W0 is the same)."""
+        return {"W": self.W0.copy(), "rng": np.random.default_rng([self.sim_seed, 1000003, seed]),
+                "done": 0}
 
-        def task(seed, stop, advance):
-            rng = np.random.default_rng([self.sim_seed, 1000003, seed])
-            rec = simulate.run(self.W0, self.model, self.kind, self.threshold, self.lr,
-                               self.batch, steps, rng, self.test_samples, stop, advance)
-            return {k: np.array([r[k] for r in rec]) for k in (rec[0] if rec else {})}
+    def sim_advance(self, state, n):
+        simulate.sgd_steps(state, n, self.model, self.kind, self.threshold, self.lr, self.batch)
 
-        t0 = time.perf_counter()
-        per_seed, interrupted = run_seeds(task, list(range(seeds)), steps[-1], workers, progress)
-        traj = reduce_seeds(times, per_seed, {"interrupted": interrupted, "D": self.D,
-                                              "batch": self.batch, "lr": self.lr})
-        traj.meta["simulate_s"] = time.perf_counter() - t0
-        self.final["W_sim"] = traj["W"][-1]
-        return traj
+    def sim_measure(self, state):
+        return simulate.measure(state["W"], self.model, self.kind, self.threshold,
+                                self.model.sample(state["rng"], self.test_samples))
+
+    def sim_meta(self):
+        return {"batch": self.batch, "lr": self.lr}
+
+    sim_chunk = 10
 
     # ------------------------------------------------------------ variations
     def with_D(self, D):
@@ -165,18 +162,18 @@ def from_config(cfg, base_dir=".", D=None):
              "max_supports": th.integer("max_supports", 2000, minimum=averages.BLOCKS),
              "max_amplitude_nodes": th.integer("max_amplitude_nodes", 1024, minimum=averages.BLOCKS),
              "seed": th.integer("seed", 0, minimum=0)}
-    solver = {k: v for k, v in (("method", th.string("method", None, ("RK45", "RK23", "DOP853"))),
-                                ("rtol", th.number("rtol", None, positive=True)),
-                                ("atol", th.number("atol", None, positive=True))) if v is not None}
-    th.close()
+    legacy = {k: th.raw(k) for k in ("method", "rtol", "atol") if th.has(k)}
+    solver = solver_from(th, METHODS)  # [theory] method/rtol/atol: CONFIGs written before [solver]
+    if "solver" in cfg:
+        if legacy:
+            key = next(iter(legacy))
+            raise ConfigError("theory." + key, legacy[key], "give the solver in [solver] only")
+        solver = solver_from(cfg, METHODS)
     sim = Section(cfg, "simulation", required=False)
     test_samples = sim.integer("test_samples", 4000, minimum=1)
     sim_seed = sim.integer("seed", 0, minimum=0)
     sim.close()
-    out = Section(cfg, "output", required=False)
-    times = output_times(t_max, out.integer("n_times", 40, minimum=1),
-                         out.number("t_first", None, positive=True), out.numbers("times", []))
-    out.close()
+    times = output_times_from(cfg, t_max, 40)
     times = np.unique(np.round(times / lr)) * lr  # theory and SGD share the grid t = lr * steps
     resolved = copy_config(cfg)
     if D is not None:
@@ -253,12 +250,7 @@ def _initial_network(ins, base_dir, model):
                                                                       ).standard_normal((n, p))]))
         W0 = A @ M0 + ortho * basis[:, p:2 * p]
     else:
-        path = ins.path("weights", base_dir)
-        try:
-            with np.load(path) as f:
-                W0 = np.asarray(f["W"], dtype=float)
-        except Exception as exc:
-            raise ConfigError("init.weights", path, "cannot read array W from .npz: %s" % exc) from exc
+        W0 = np.asarray(load_weights(ins, base_dir, ("W",), exclusive=())["W"], dtype=float)
         if W0.shape != (n, p):
             raise ConfigError("init.weights", path, "W must be %d x %d, got %s" % (n, p, W0.shape))
     ins.close()

@@ -29,6 +29,7 @@ from .._generated.groupsparse_kernels import support_probabilities, uniform_mome
 from ..errors import NumericalError
 from ..integrate import solve
 from ..results import Trajectory
+from ..simulation import record
 from .activation import activate, group_norms, jacobian_apply, support_recovered
 
 MATRICES = ("R", "Q", "X", "Y")
@@ -211,19 +212,25 @@ class Flow:
 
 
     def descend(self, state, times, lr):
-        rows, done = [], 0
-        for target in np.round(np.asarray(times) / lr).astype(int):
-            for _ in range(target - done):
-                self.t = (done + 1) * lr
-                state = self.gd_step(*state, lr)
+        """The macroscopic map of full-batch gradient descent with step ``lr`` (t = lr * steps)
+        from ``state`` = [R, Q], recorded at ``times`` by the shared fixed-step loop."""
+        def advance(s, n):
+            M = s["M"]
+            for _ in range(n):
+                self.t = (s["done"] + 1) * lr
+                M = self.gd_step(*M, lr)
                 self.evaluations += 1
-                done += 1
-            if self.symmetric:
-                state = [self.expand(self.project(Mx)) for Mx in state]
-            if not all(np.all(np.isfinite(Mx)) for Mx in state):
+                s["done"] += 1
+            if self.symmetric:  # keep round-off out of the symmetric subspace
+                M = [self.expand(self.project(Mx)) for Mx in M]
+            if not all(np.all(np.isfinite(Mx)) for Mx in M):
                 raise NumericalError(self.t, "gradient descent: non-finite state")
-            rows.append(state)
-        return rows
+            s["M"] = M
+
+        steps = np.round(np.asarray(times) / lr).astype(np.int64)
+        rec = record(advance, lambda s: {"M": np.array(s["M"])},
+                     {"M": list(state), "done": 0}, steps, chunk=1 << 40)
+        return list(rec["M"])
 
 
 def cluster_labels(Z, H, g):

@@ -41,21 +41,12 @@ def measure(W, model, kind, lam, test):
     return out
 
 
-def run(W0, model, kind, lam, lr, batch, steps, rng, test_samples, stop=None, advance=None):
-    """SGD from W0, recording the observables after each number of ``steps`` (increasing)."""
-    W = W0.copy()
-    rec = []
-    done = 0
-    for target in steps:
-        while done < target:
-            if stop is not None and stop.is_set():
-                return rec
-            X, _, _ = model.sample(rng, batch)
-            W -= lr * weight_gradient(W, X, model.group_size, lam, kind)
-            done += 1
-            if advance is not None:
-                advance(1)
-        if not np.all(np.isfinite(W)):
-            raise NumericalError(lr * done, "SGD weights not finite (step %d)" % done)
-        rec.append(measure(W, model, kind, lam, model.sample(rng, test_samples)))
-    return rec
+def sgd_steps(state, n, model, kind, lam, lr, batch):
+    """``n`` minibatch SGD steps on fresh samples, in place (t advances by lr per step)."""
+    W = state["W"]
+    for _ in range(n):
+        X, _, _ = model.sample(state["rng"], batch)
+        W -= lr * weight_gradient(W, X, model.group_size, lam, kind)
+    state["done"] += n
+    if not np.all(np.isfinite(W)):
+        raise NumericalError(lr * state["done"], "SGD weights not finite (step %d)" % state["done"])

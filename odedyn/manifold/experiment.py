@@ -24,15 +24,14 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..config import Section, check_sections, copy_config
+from ..config import Section, check_sections, copy_config, output_times_from, solver_from
 from ..errors import ConfigError
 from ..experiment import Experiment as BaseExperiment
-from ..integrate import output_times
-from ..simulation import reduce_seeds, run_seeds
+from ..integrate import SCIPY_METHODS
 from .manifolds import DESIGNS, MANIFOLDS, Manifold
-from .measure import OBSERVABLES, measure_many
+from .measure import OBSERVABLES, measure, measure_many
 from .network import ACTIVATIONS, DeepAutoencoder
-from .training import descend, euler_flow, gradient_flow
+from .training import descend, euler_flow, gradient_flow, sgd_advance, sgd_state
 
 DEFAULT_SOLVER = {"method": "RK23", "rtol": 1e-4, "atol": 1e-7, "step": 0.05}
 
@@ -68,9 +67,10 @@ class Experiment(BaseExperiment):
     def test_set(self):
         return self.manifold.test_set(self.test_size)
 
-    def snap_times(self, times):
-        """Times rounded to the SGD grid t = lr * steps."""
-        return np.unique(np.round(np.asarray(times) / self.lr)) * self.lr
+    @property
+    def time_step(self):
+        """One SGD step advances the time by the learning rate (t = lr * steps)."""
+        return self.lr
 
     def _measure(self, thetas):
         pts, w, _ = self.test_set()
@@ -115,21 +115,21 @@ class Experiment(BaseExperiment):
         return descend(self.net, self.theta0, self.train, steps, self.lr, batch, seed, stop,
                        advance)
 
-    def simulate(self, seeds=4, workers=None, progress=True):
-        """Minibatch SGD from theta0, one run per seed (the minibatch order differs)."""
-        times = self.snap_times(self.times)
-        steps = np.round(times / self.lr).astype(np.int64)
+    # ------------------------------------------------------------ simulation companion
+    def sim_start(self, seed):
+        """Minibatch SGD from theta0 (the seed sets the minibatch order)."""
+        return sgd_state(self.net, self.theta0, self.train, self.batch, seed) | {
+            "test": self.test_set()}
 
-        def task(seed, stop, advance):
-            thetas = self.descend(times, self.batch, seed, stop, advance)
-            return self._measure(thetas)
+    def sim_advance(self, state, n):
+        sgd_advance(state, n, self.lr)
 
-        t0 = time.perf_counter()
-        per_seed, interrupted = run_seeds(task, list(range(seeds)), steps[-1], workers, progress)
-        traj = reduce_seeds(times, per_seed, self._meta() | {"interrupted": interrupted,
-                                                             "batch": self.batch, "lr": self.lr})
-        traj.meta["simulate_s"] = time.perf_counter() - t0
-        return traj
+    def sim_measure(self, state):
+        pts, w, _ = state["test"]
+        return measure(self.net, state["theta"], pts, w, self.epsilon, self.train)
+
+    def sim_meta(self):
+        return self._meta() | {"batch": self.batch, "lr": self.lr}
 
     def with_D(self, D):
         """The same experiment with K embedded in R^D (a new random isometry; same intrinsic
@@ -182,19 +182,10 @@ def from_config(cfg, base_dir=".", D=None):
     ins.close()
     theta0 = net.random_parameters(**init)
 
-    out = Section(cfg, "output", required=False)
-    times = output_times(t_max, out.integer("n_times", 30, minimum=1),
-                         out.number("t_first", None, positive=True), out.numbers("times", []))
-    out.close()
+    times = output_times_from(cfg, t_max, 30)
     sv = Section(cfg, "solver", required=False)
-    solver = dict(DEFAULT_SOLVER)
-    solver.update({k: v for k, v in (
-        ("method", sv.string("method", None, ("RK23", "RK45", "DOP853", "Radau", "BDF", "LSODA",
-                                              "euler"))),
-        ("step", sv.number("step", None, positive=True)),
-        ("rtol", sv.number("rtol", None, positive=True)),
-        ("atol", sv.number("atol", None, positive=True))) if v is not None})
-    sv.close()
+    step = sv.number("step", DEFAULT_SOLVER["step"], positive=True)
+    solver = solver_from(sv, SCIPY_METHODS + ("euler",), defaults=DEFAULT_SOLVER) | {"step": step}
     resolved = copy_config(cfg)
     if D is not None:
         resolved.setdefault("data", {})["n"] = manifold.n

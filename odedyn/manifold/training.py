@@ -16,6 +16,7 @@ from numba import njit
 
 from ..errors import NumericalError
 from ..integrate import solve
+from ..simulation import euler_steps, record
 from .network import loss_and_gradient
 
 
@@ -59,28 +60,44 @@ def gradient_flow(net, theta0, X, times, **solver):
     return solve(rhs, theta0, times, names=lambda i: "theta[%d]" % i, **solver)
 
 
+def sgd_state(net, theta0, X, batch=None, seed=0):
+    """The microscopic state of minibatch SGD on X from theta0 (full-batch gradient descent when
+    batch is None or len(X)): parameters, kernel arguments, and the minibatch order of ``seed``."""
+    X = np.ascontiguousarray(X)
+    m = len(X)
+    batch = m if batch is None else int(batch)
+    rng = np.random.default_rng([11, seed])
+    order = rng.permutation(m).astype(np.int64) if batch < m else np.arange(m, dtype=np.int64)
+    return {"theta": np.array(theta0, dtype=float), "X": X, "args": net.kernel_args(),
+            "batch": batch, "order": order, "cursor": np.zeros(1, dtype=np.int64), "rng": rng,
+            "time": 0.0, "seed": seed}
+
+
+def sgd_advance(state, n, lr):
+    """``n`` steps of size ``lr`` (time advances by lr per step)."""
+    if not sgd_steps(state["theta"], state["X"], *state["args"], lr, state["batch"],
+                     state["order"], state["cursor"], state["rng"], n):
+        raise NumericalError(state["time"] + lr * n, "SGD blew up (seed %d, lr %g)"
+                             % (state["seed"], lr))
+    state["time"] += lr * n
+
+
+def _parameters(state):
+    return {"theta": state["theta"].copy()}
+
+
 def euler_flow(net, theta0, X, times, step):
     """theta(t) at ``times`` under the flow, by the explicit Euler scheme: full-batch gradient
     descent with steps of at most ``step`` (each interval between output times is cut into equal
-    steps, so the times are hit exactly). Its distance to the scipy flow is O(step) (checked in
-    tests/test_manifold.py). One numba loop: per unit of time it costs a fraction of the scipy
-    integrator, which is limited by the same stiffness and pays Python overhead per evaluation.
-    Returns (states (len(times), n_parameters), number of gradient evaluations)."""
-    X = np.ascontiguousarray(X)
-    times = np.asarray(times, dtype=float)
-    m = len(X)
-    order, cursor = np.arange(m, dtype=np.int64), np.zeros(1, dtype=np.int64)
-    rng = np.random.default_rng(0)  # unused: a full batch is never reshuffled
-    theta = np.array(theta0, dtype=float)
-    out = np.empty((len(times), len(theta)))
-    out[0], nfev = theta, 0
-    for i in range(1, len(times)):
-        gap = times[i] - times[i - 1]
-        n = max(1, int(np.ceil(gap / step - 1e-9))) if gap > 0 else 0
-        if n and not sgd_steps(theta, X, *net.kernel_args(), gap / n, m, order, cursor, rng, n):
-            raise NumericalError(times[i], "Euler scheme of the flow blew up (step %g)" % step)
-        out[i], nfev = theta, nfev + n
-    return out, nfev
+    steps, so the times are hit exactly: odedyn.simulation.euler_steps). Its distance to the
+    scipy flow is O(step) (checked in tests/test_manifold.py). One numba loop: per unit of time
+    it costs a fraction of the scipy integrator, which is limited by the same stiffness and pays
+    Python overhead per evaluation. Returns (states (len(times), n_parameters), number of
+    gradient evaluations)."""
+    steps, sizes = euler_steps(times, step)
+    rec = record(sgd_advance, _parameters, sgd_state(net, theta0, X), steps, chunk=1 << 40,
+                 sizes=sizes)
+    return rec["theta"], int(steps[-1])
 
 
 def descend(net, theta0, X, steps, lr, batch=None, seed=0, stop=None, advance=None,
@@ -88,23 +105,6 @@ def descend(net, theta0, X, steps, lr, batch=None, seed=0, stop=None, advance=No
     """Parameters after each number of ``steps`` (increasing) of minibatch SGD from theta0
     (full-batch gradient descent when batch is None or len(X)). Returns a list of copies of
     theta, shorter than ``steps`` if ``stop`` was set."""
-    X = np.ascontiguousarray(X)
-    m = len(X)
-    batch = m if batch is None else int(batch)
-    rng = np.random.default_rng([11, seed])
-    order = rng.permutation(m).astype(np.int64) if batch < m else np.arange(m, dtype=np.int64)
-    cursor = np.zeros(1, dtype=np.int64)
-    theta = np.array(theta0, dtype=float)
-    out, done = [], 0
-    for target in steps:
-        while done < target and not (stop is not None and stop.is_set()):
-            n = int(min(target - done, chunk))
-            if not sgd_steps(theta, X, *net.kernel_args(), lr, batch, order, cursor, rng, n):
-                raise NumericalError(lr * (done + n), "SGD blew up (seed %d, lr %g)" % (seed, lr))
-            done += n
-            if advance is not None:
-                advance(n)
-        if done < target:
-            break
-        out.append(theta.copy())
-    return out
+    rec = record(lambda s, n: sgd_advance(s, n, lr), _parameters,
+                 sgd_state(net, theta0, X, batch, seed), steps, stop, advance, chunk)
+    return list(rec.get("theta", []))

@@ -28,13 +28,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ..config import Section, check_sections, copy_config
+from ..config import Section, check_sections, copy_config, output_times_from
 from ..errors import ConfigError
 from ..experiment import Experiment as BaseExperiment
-from ..integrate import output_times
-from ..simulation import reduce_seeds, run_seeds
 from .model import OBSERVABLES, Objective, SignAutoencoder, gradient_descent, gradient_flow
-from .simulate import train_on_samples
+from .simulate import sample_measure, sample_steps, sample_training
 from .sources import Source
 
 
@@ -63,9 +61,10 @@ class Experiment(BaseExperiment):
     def D(self):
         return self.model.d
 
-    def snap_times(self, times):
-        eta = self.simulation["lr"]
-        return np.unique(np.round(np.asarray(times) / eta)) * eta
+    @property
+    def time_step(self):
+        """One companion step advances the time by its learning rate (simulation.lr)."""
+        return self.simulation["lr"]
 
     def objective(self):
         return Objective(self.model, self.training["eval_supports"], self.seed)
@@ -85,38 +84,34 @@ class Experiment(BaseExperiment):
                 step = None if obj.exact else Objective(self.model, tr["supports"], self.seed + 1)
                 traj = gradient_descent(obj, self.A0, self.B0, tr["lr"], times, step, self.seed)
         traj.meta["integrate_s"] = time.perf_counter() - t0
-        self.final = (traj.meta.pop("A"), traj.meta.pop("B"))
         return traj
 
-    def simulate(self, seeds=8, workers=None, progress=True):
-        """Training from samples (surrogate gradient), one run per seed from the same network."""
+    # ------------------------------------------------------------ simulation companion
+    def sim_start(self, seed):
+        """Training from samples (surrogate gradient) from the same network, own samples."""
         sim = self.simulation
-        times = self.snap_times(self.times)
+        return sample_training(self.A0, self.B0, self.model.source, sim["lr"], sim["batch"],
+                               sim["width"], seed)
 
-        def task(seed, stop, advance):
-            out = train_on_samples(self.A0, self.B0, self.model.source, times, sim["lr"],
-                                   sim["batch"], sim["width"], seed, stop=stop, advance=advance)
-            out.pop("_final", None)
-            return out
+    def sim_advance(self, state, n):
+        sample_steps(state, n)
 
-        t0 = time.perf_counter()
-        with single_blas_thread():
-            per_seed, interrupted = run_seeds(task, list(range(seeds)),
-                                              int(round(times[-1] / sim["lr"])), workers, progress)
-        traj = reduce_seeds(times, per_seed, {"interrupted": interrupted, "D": self.D})
-        traj.meta["simulate_s"] = time.perf_counter() - t0
-        return traj
+    def sim_measure(self, state):
+        return sample_measure(state)
+
+    def sim_context(self):
+        return single_blas_thread()
+
+    sim_chunk = 20
 
     def with_D(self, D):
         """The same CONFIG at input dimension D (n = r D; a fresh initial network of that size)."""
         return from_config(self.config, D=int(D))
 
     def saved_arrays(self):
-        """The final network of the last integrate() (A: d x n, B: n x d) and the initial one."""
-        out = {"A0": self.A0, "B0": self.B0}
-        if getattr(self, "final", None) is not None:
-            out["A"], out["B"] = self.final
-        return out
+        """The initial network (A0: d x n, B0: n x d); the final one of a run is in its
+        Trajectory.arrays."""
+        return {"A0": self.A0, "B0": self.B0}
 
 
 def _source(ds):
@@ -158,10 +153,7 @@ def from_config(cfg, base_dir=".", D=None):
     seed = ins.integer("seed", 0, minimum=0)
     A0, B0 = model.random_network(seed, ins.number("std", 1.0, positive=True))
     ins.close()
-    out = Section(cfg, "output", required=False)
-    times = output_times(training["t_max"], out.integer("n_times", 40, minimum=1),
-                         out.number("t_first", None, positive=True))
-    out.close()
+    times = output_times_from(cfg, training["t_max"], 40)
     ss = Section(cfg, "simulation", required=False)
     simulation = {"lr": ss.number("lr", 0.05, positive=True),
                   "batch": ss.integer("batch", 200, minimum=1),

@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import ConfigError, NumericalError
 from ..integrate import solve
 from ..results import Trajectory
+from ..simulation import record
 from . import kernels
 from .sources import Source
 
@@ -148,7 +149,7 @@ def gradient_flow(objective, A0, B0, times, rtol=1e-8, atol=1e-10, method="DOP85
         _record(objective, *_unpack(y, d, n), t, curves)
     A, B = _unpack(ys[-1], d, n)
     return Trajectory(np.asarray(times, float), {k: np.array(v) for k, v in curves.items()},
-                      {"rhs_evaluations": nfev, "A": A.copy(), "B": B.copy()})
+                      {"rhs_evaluations": nfev}, {"A": A.copy(), "B": B.copy()})
 
 
 def gradient_descent(objective, A0, B0, eta, times, step_objective=None, seed=0):
@@ -159,16 +160,21 @@ def gradient_descent(objective, A0, B0, eta, times, step_objective=None, seed=0)
     supports, exact given them), which cannot overfit a fixed sample as the full-batch descent
     on a few hundred supports does."""
     d = A0.shape[0]
-    A, B = A0.copy(), B0.copy()
+    state = {"A": A0.copy(), "B": B0.copy(), "done": 0}
+
+    def advance(s, n):
+        for _ in range(n):
+            step = objective if step_objective is None else step_objective.fresh([seed, s["done"]])
+            _, gA, gB, _ = step.evaluate(s["A"], s["B"], s["done"] * eta)
+            s["A"] -= eta * d * gA
+            s["B"] -= eta * d * gB
+            s["done"] += 1
+
+    def measure(s):
+        out = {}
+        _record(objective, s["A"], s["B"], s["done"] * eta, out)
+        return {k: v[0] for k, v in out.items()}
+
     steps = np.unique(np.round(np.asarray(times) / eta).astype(np.int64))
-    curves, done = {}, 0
-    for target in steps:
-        while done < target:
-            step = objective if step_objective is None else step_objective.fresh([seed, done])
-            _, gA, gB, _ = step.evaluate(A, B, done * eta)
-            A -= eta * d * gA
-            B -= eta * d * gB
-            done += 1
-        _record(objective, A, B, done * eta, curves)
-    return Trajectory(steps * eta, {k: np.array(v) for k, v in curves.items()},
-                      {"A": A, "B": B, "eta": eta})
+    curves = record(advance, measure, state, steps)
+    return Trajectory(steps * eta, curves, {"eta": eta}, {"A": state["A"], "B": state["B"]})

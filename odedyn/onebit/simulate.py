@@ -17,6 +17,7 @@ the sampling error of the test set can be told apart from the training noise.
 import numpy as np
 
 from ..errors import NumericalError
+from ..simulation import record
 from . import kernels
 from .model import Objective, SignAutoencoder, observables
 
@@ -29,36 +30,44 @@ def fresh_risk(A, B, source, rng, samples=20000, chunk=5000):
     return losses.mean(), losses.std(ddof=1) / np.sqrt(len(losses))
 
 
-def train_on_samples(A0, B0, source, times, eta, batch, width, seed, test_samples=20000,
-                     stop=None, advance=None):
+def sample_training(A0, B0, source, eta, batch, width, seed, test_samples=20000):
+    """The state of SGD on fresh minibatches from (A0, B0): the network, the sample stream of
+    ``seed`` and a test set drawn once."""
+    d = A0.shape[0]
+    exact = Objective(SignAutoencoder(d, A0.shape[1], source)) if source.kind == "gaussian" else None
+    return {"A": A0.copy(), "B": B0.copy(), "rng": np.random.default_rng([seed, 31337]),
+            "X_test": source.sample(np.random.default_rng([seed, 2718]), test_samples, d),
+            "source": source, "eta": eta, "batch": batch, "width": width, "seed": seed,
+            "exact": exact, "done": 0}
+
+
+def sample_steps(s, n):
+    """``n`` surrogate-gradient steps on fresh minibatches, in place."""
+    A, B, d = s["A"], s["B"], s["A"].shape[0]
+    for _ in range(n):
+        gA, gB = kernels.surrogate_gradient(A, B, s["source"].sample(s["rng"], s["batch"], d),
+                                            s["width"])
+        A -= s["eta"] * d * gA
+        B -= s["eta"] * d * gB
+    s["done"] += n
+    if not (np.isfinite(A).all() and np.isfinite(B).all()):
+        raise NumericalError(s["done"] * s["eta"], "sample-based training diverged (seed %d)"
+                             % s["seed"])
+
+
+def sample_measure(s):
+    """The risk on the test set (and its standard error), the exact population risk for a
+    Gaussian source, and the observables of the network."""
+    losses = kernels.sample_risks(s["A"], s["B"], s["X_test"])
+    out = {"risk": losses.mean(), "risk_test_se": losses.std(ddof=1) / np.sqrt(len(losses))}
+    if s["exact"] is not None:
+        out["population_risk"] = s["exact"].evaluate(s["A"], s["B"], gradient=False)[0]
+    return out | observables(s["A"], s["B"])
+
+
+def train_on_samples(A0, B0, source, times, eta, batch, width, seed, test_samples=20000):
     """SGD on fresh minibatches from (A0, B0); at the steps nearest to ``times`` the risk on a
     fixed test set drawn once (and its standard error) and the observables."""
-    d = A0.shape[0]
-    rng = np.random.default_rng([seed, 31337])
-    X_test = source.sample(np.random.default_rng([seed, 2718]), test_samples, d)
-    A, B = A0.copy(), B0.copy()
     steps = np.unique(np.round(np.asarray(times) / eta).astype(np.int64))
-    exact = Objective(SignAutoencoder(d, A0.shape[1], source)) if source.kind == "gaussian" else None
-    rec, done = {}, 0
-    for target in steps:
-        while done < target:
-            if stop is not None and stop.is_set():
-                return {k: np.array(v) for k, v in rec.items()}
-            gA, gB = kernels.surrogate_gradient(A, B, source.sample(rng, batch, d), width)
-            A -= eta * d * gA
-            B -= eta * d * gB
-            done += 1
-            if advance is not None:
-                advance(1)
-        if not (np.isfinite(A).all() and np.isfinite(B).all()):
-            raise NumericalError(done * eta, "sample-based training diverged (seed %d)" % seed)
-        losses = kernels.sample_risks(A, B, X_test)
-        rec.setdefault("risk", []).append(losses.mean())
-        rec.setdefault("risk_test_se", []).append(losses.std(ddof=1) / np.sqrt(len(losses)))
-        if exact is not None:
-            rec.setdefault("population_risk", []).append(exact.evaluate(A, B, gradient=False)[0])
-        for k, v in observables(A, B).items():
-            rec.setdefault(k, []).append(v)
-    rec = {k: np.array(v) for k, v in rec.items()}
-    rec["_final"] = (A, B)
-    return rec
+    return record(sample_steps, sample_measure,
+                  sample_training(A0, B0, source, eta, batch, width, seed, test_samples), steps)
