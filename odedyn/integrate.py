@@ -77,23 +77,25 @@ def solve(rhs, y0, times, method="DOP853", rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL,
 
 
 def solve_fixed(rhs, y0, times, dt):
-    """Classical 4th-order Runge-Kutta with step at most ``dt``, landing exactly on ``times``."""
-    times = np.asarray(times, dtype=float)
-    y = np.asarray(y0, dtype=float).copy()
-    out = np.empty((len(times), len(y)))
-    out[0] = y
-    t = times[0]
-    for i, t_next in enumerate(times[1:], start=1):
-        nsteps = max(1, int(np.ceil((t_next - t) / dt - 1e-12)))
-        h = (t_next - t) / nsteps
-        for _ in range(nsteps):
+    """Classical 4th-order Runge-Kutta with step at most ``dt``, landing exactly on ``times``
+    (the schedule and the recording are the shared fixed-step loop of odedyn.simulation)."""
+    from .simulation import euler_steps, record
+
+    def advance(s, n, h):
+        y, t = s["y"], s["t"]
+        for _ in range(n):
             k1 = rhs(t, y)
             k2 = rhs(t + h / 2, y + h / 2 * k1)
             k3 = rhs(t + h / 2, y + h / 2 * k2)
             k4 = rhs(t + h, y + h * k3)
             y = y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
             t += h
-        t = t_next
-        _check(t, y)
-        out[i] = y
-    return out
+        s["y"], s["t"] = y, t
+
+    def measure(s):
+        _check(s["t"], s["y"])
+        return {"y": s["y"]}
+
+    steps, sizes = euler_steps(times, dt)
+    state = {"y": np.asarray(y0, dtype=float).copy(), "t": float(np.asarray(times)[0])}
+    return record(advance, measure, state, steps, chunk=1 << 40, sizes=sizes)["y"]
