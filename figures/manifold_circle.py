@@ -2,7 +2,7 @@
 exceptional arc, and the errors in time (gradient flow as lines, SGD as markers) next to the
 Borsuk-Ulam bound.
 
-The flow is integrated by its Euler scheme (step 0.05, odedyn.manifold.training.euler_flow).
+The flow is integrated by its Euler scheme (step 0.05, odedyn.manifold.theory.euler_flow).
 128 training points, stratified (data.sampling): the encoder's jump hides in the largest gap
 between training points, and 128 independent draws leave gaps up to ~0.3 rad (measured: an
 exceptional arc of 0.25 rad with no training point in it, mean test error stalling near 0.055

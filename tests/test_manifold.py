@@ -10,7 +10,7 @@ from odedyn.cli import main
 from odedyn.config import experiment_from_dict
 from odedyn.errors import ConfigError
 from odedyn.manifold import DeepAutoencoder, Manifold
-from odedyn.manifold.network import _activation, _tanh_pair
+from odedyn.manifold.model import _activation, _tanh_pair
 
 CIRCLE = {"model": {"kind": "deep-autoencoder", "encoder": [8, 8], "bottleneck": 1},
           "data": {"manifold": "circle", "train": 32, "test": 512},

@@ -30,8 +30,9 @@ from ..experiment import Experiment as BaseExperiment
 from ..integrate import SCIPY_METHODS
 from .manifolds import DESIGNS, MANIFOLDS, Manifold
 from .measure import OBSERVABLES, measure, measure_many
-from .network import ACTIVATIONS, DeepAutoencoder
-from .training import descend, euler_flow, gradient_flow, sgd_advance, sgd_state
+from .model import ACTIVATIONS, DeepAutoencoder
+from .simulate import descend, sgd_advance, sgd_state
+from .theory import euler_flow, gradient_flow
 
 DEFAULT_SOLVER = {"method": "RK23", "rtol": 1e-4, "atol": 1e-7, "step": 0.05}
 
