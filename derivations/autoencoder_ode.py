@@ -3,9 +3,9 @@ compiled right-hand side into ``odedyn/_generated/autoencoder_ode.py``.
 
     python derivations/autoencoder_ode.py            # (re)write the generated module
     python derivations/autoencoder_ode.py --check    # exit 1 when the committed module is stale
-    python derivations/autoencoder_ode.py --print [--K 2] [--rule truncated] [--tied] [--bias]
+    python derivations/autoencoder_ode.py [--print] [--K 2] [--rule truncated] [--tied] [--bias]
                                                      # print the drift of one direction for fixed K
-    python derivations/autoencoder_ode.py --print --indexed [--tied]   # ... in index form
+    python derivations/autoencoder_ode.py --indexed [--tied]   # ... in index form, any K
 
 Derivation. With lambda_k = w_k.x/sqrt(D) + b_k, nu_k = v_k.x/D and the SGD step of
 odedyn.autoencoder.model, the expected change of a direction's components is
@@ -165,9 +165,6 @@ def derive(K, rule="vanilla", tied=False, bias=False):
           for k in range(K)]
     return dw, du, db, {"w": w, "u": u, "p": p, "eta_W": eta_W, "eta_V": eta_V, "avg": avg}
 
-
-
-
 # ------------------------------------------------------------------ index form
 LAM, NU, W, U = (sp.IndexedBase(n) for n in ("lambda", "nu", "w", "u"))
 ARRAYS = ("e", "G", "P", "S", "F", "R", "T0")  # the named averages and order parameters
@@ -274,7 +271,8 @@ def derive_indexed(tied=False):
         out = []
         for body, bound in terms:
             a = _fresh(body, bound)
-            out += _mean([(W[a] * sp.diff(body, LAM[a]) + U[a] * sp.diff(body, NU[a]), bound + (a,))])
+            out += _mean([(W[a] * sp.diff(body, LAM[a]) + U[a] * sp.diff(body, NU[a]),
+                           bound + (a,))])
         return out
 
     eta_V = eta_W_ if tied else eta_V_
@@ -315,8 +313,8 @@ def linear_form(terms):
     return form
 
 
-def scalar_form(terms, free=()):
-    """{inner: expression} of a term list whose free indices are ``free``."""
+def scalar_form(terms):
+    """{inner: expression} of a term list: the bound indices renamed to the loop names."""
     out = {}
     for body, bound in terms:
         rename = dict(zip(bound, INNER))
@@ -407,7 +405,8 @@ def drift_source(variant, forms):
             names.append(name)
             acc = "s_%s%d" % (target, pw)
             if kind == "full":
-                inner.append("                %s += %s[k, j] * y[base + %sj]" % (acc, name, offset[s]))
+                inner.append("                %s += %s[k, j] * y[base + %sj]"
+                             % (acc, name, offset[s]))
             else:
                 after.append("            %s += %s[k] * y[base + %sk]" % (acc, name, offset[s]))
         terms = [("p * " if pw == 1 else "p ** %d * " % pw if pw else "") + "s_%s%d" % (target, pw)
@@ -612,7 +611,7 @@ def module_body():
     parts = ['"""Compiled right-hand side of the shallow-autoencoder order-parameter equations '
              '(see\nderivations/autoencoder_ode.py for the derivation and odedyn/autoencoder/'
              'kernels.py for\nthe state), and its Dormand-Prince integrator."""\n',
-             INTEGRATOR_IMPORTS, "\nfrom odedyn._generated.gaussian_averages import (\n    %s)\n"
+             INTEGRATOR_IMPORTS, "from odedyn._generated.gaussian_averages import (\n    %s)\n"
              % textwrap.fill(AVERAGE_IMPORTS, 95, subsequent_indent="    "), "\n", GLUE]
     arrays = [(n, "KK") for n in ("Q", "R", "T", "T0", "G", "P", "S", "F")] + [("e", "4K"),
                                                                                ("f", "K")]
@@ -656,9 +655,8 @@ def print_drift(args):
             for (s, pw), entry in sorted(linear_form(d[key]).items()):
                 for shape, col in (("full", "j"), ("diag", "k")):
                     for inner, expr in entry[shape].items():
-                        print("d%s_k/dt += p^%d %s %s_%s%s" % (
-                            key, pw, "".join("sum_%s " % a for a in inner),
-                            "(%s)" % expr, s, col))
+                        print("d%s_k/dt += p^%d %s(%s) * %s_%s" % (
+                            key, pw, "".join("sum_%s " % a for a in inner), expr, s, col))
         for inner, expr in scalar_form(d["b"]).items():
             print("db_k/dt += %s(%s)" % ("".join("sum_%s " % a for a in inner), expr))
         return
@@ -674,14 +672,16 @@ def print_drift(args):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--check", action="store_true", help="exit 1 if the generated module is stale")
-    ap.add_argument("--print", action="store_true", help="print the drift instead of writing")
-    ap.add_argument("--indexed", action="store_true", help="with --print: in index form")
-    ap.add_argument("--K", type=int, default=2)
-    ap.add_argument("--rule", choices=("vanilla", "truncated"), default="vanilla")
+    ap.add_argument("--print", action="store_true",
+                    help="print the drift instead of writing (implied by the options below)")
+    ap.add_argument("--indexed", action="store_true", help="print the drift in index form")
+    ap.add_argument("--K", type=int, help="print the drift unrolled for K units (default 2)")
+    ap.add_argument("--rule", choices=("vanilla", "truncated"))
     ap.add_argument("--tied", action="store_true")
     ap.add_argument("--bias", action="store_true")
     args = ap.parse_args(argv)
-    if args.print:
+    if args.print or args.indexed or args.K or args.rule or args.tied or args.bias:
+        args.K, args.rule = args.K or 2, args.rule or "vanilla"
         print_drift(args)
         return 0
     return generator_main(__doc__.split("\n")[0], [(

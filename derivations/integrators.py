@@ -18,7 +18,8 @@ time dependence) and reports trouble through ``status``, an int64 array whose fi
 sets non-zero.
 """
 
-INTEGRATOR_IMPORTS = "import math\n\nimport numpy as np\nfrom numba import njit\n\nfrom odedyn.dopri import A, B, C, E\n"
+INTEGRATOR_IMPORTS = ("import math\n\nimport numpy as np\nfrom numba import njit\n\n"
+                      "from odedyn.dopri import A, B, C, E\n")
 
 TEMPLATE = '''@njit(cache=True)
 def integrate(y0, times, rtol, atol, max_steps, out, status, args):

@@ -1,8 +1,9 @@
 """The shared integrator. Owns: turning a right-hand side into a trajectory at requested output
 times, with a compiled Dormand-Prince 5(4) loop (``method="dopri5"``, the default: the template
-derivations/integrators.py printed into each family's generated module), scipy's ``solve_ivp`` (the reference path, any of
-its methods), or a fixed-step classical Runge-Kutta scheme (an independent check); and stopping
-with a NumericalError that says when and what went wrong instead of returning garbage.
+derivations/integrators.py printed into each family's generated module), scipy's ``solve_ivp``
+(the reference path, any of its methods), or a fixed-step classical Runge-Kutta scheme (an
+independent check); and stopping with a NumericalError that says when and what went wrong
+instead of returning garbage.
 
 A Python right-hand side is a callable ``f(t, y) -> dy/dt`` that may raise NumericalError.
 """

@@ -1,5 +1,7 @@
-"""The compiled right-hand side against the sympy derivation (derivations/autoencoder_ode.py),
-and the whole ODE against gradient flow in weight space for the linear network."""
+"""The generated right-hand side (odedyn/_generated/autoencoder_ode.py, written from the
+derivation in index form) against the same sympy derivation unrolled for K = 3
+(derivations/autoencoder_ode.py), and the whole ODE against gradient flow in weight space for
+the linear network."""
 import itertools
 
 import numpy as np

@@ -42,7 +42,9 @@ the equations are (derivations/autoencoder_ode.py)
 equivalently dq/dt = eta_W p (q a^T + a q + r^T beta + beta r), dr/dt = eta_V (p beta q - tG r)
 + eta_W p (r a^T + t beta), dt/dt = eta_V (p (r beta + beta r^T) - (t tG^T + tG t)).
 Tied weights (one rate eta): dw/dt = eta (p (a + 2 beta) - tG) w, the encoder part plus the
-decoder part of the update at v = sqrt(D) w.
+decoder part of the update at v = sqrt(D) w. In the generated loops the coefficients carry the
+rates: C_ww1 = eta_W a, d_wu1 = eta_W beta, d_uw1 = eta_V beta, C_uu0 = -eta_V tG (tied:
+C_ww1 = eta (a + 2 beta), C_ww0 = -eta tG) and f = db/dt.
 
 Numerical trouble is reported through ``status`` (code, k, l) and ``status_value`` instead of
 raising inside numba; the Python caller turns it into a NumericalError with the time.
