@@ -355,8 +355,8 @@ def _arrays_used(exprs):
 
 
 def _coefficient_names(form, target):
-    """(name, kind) of the coefficient arrays of a target: a matrix C_ts<p> when a term has a
-    column sum, else a vector d_ts<p>."""
+    """(name, kind, (source, power)) of the coefficient arrays of a target: a matrix C_ts<p>
+    ("full") when a term has a column sum, else a vector d_ts<p> ("diag")."""
     return [("C_%s%s%d" % (target, s, pw) if entry["full"] else "d_%s%s%d" % (target, s, pw),
              "full" if entry["full"] else "diag", (s, pw))
             for (s, pw), entry in sorted(form.items())]
