@@ -136,7 +136,9 @@ def expectation(expr, lam, nu, avg):
 def derive(K, rule="vanilla", tied=False, bias=False):
     """Drift per unit time of one direction: returns (dw, du, db, symbols) where
     dw[k], du[k] are linear in w_tau, u_tau = v_tau / sqrt(D) with coefficients in the averages,
-    p = rho_tau / D, eta_W, eta_V; db[k] is the bias drift (zero when the bias is not trained)."""
+    p = rho_tau / D, eta_W, eta_V; db[k] is the bias drift (zero when the bias is not trained);
+    symbols["error"] the reconstruction error E|x - xhat|^2 / 2D in the averages and
+    total = E|x|^2 / 2D."""
     lam, nu = symbols(K)
     avg = Averages(K)
     w = sp.symbols("w0:%d" % K, real=True)
@@ -163,7 +165,13 @@ def derive(K, rule="vanilla", tied=False, bias=False):
         du = dw
     db = [sp.expand(eta_W * expectation(F[k], lam, nu, avg)) if bias else sp.S.Zero
           for k in range(K)]
-    return dw, du, db, {"w": w, "u": u, "p": p, "eta_W": eta_W, "eta_V": eta_V, "avg": avg}
+    total = sp.Symbol("total", positive=True)
+    # |x - xhat|^2 / 2D = |x|^2 / 2D - sum_k nu_k g_k + sum_kl T0_kl g_k g_l / 2
+    error = total + expectation(sum(-nu[k] * _g(0, lam[k]) for k in range(K))
+                                + sum(avg.T0[k, l] * _g(0, lam[k]) * _g(0, lam[l]) / 2
+                                      for k in range(K) for l in range(K)), lam, nu, avg)
+    return dw, du, db, {"w": w, "u": u, "p": p, "eta_W": eta_W, "eta_V": eta_V, "avg": avg,
+                        "total": total, "error": error}
 
 # ------------------------------------------------------------------ index form
 LAM, NU, W, U = (sp.IndexedBase(n) for n in ("lambda", "nu", "w", "u"))
