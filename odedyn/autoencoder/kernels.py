@@ -51,9 +51,14 @@ raising inside numba; the Python caller turns it into a NumericalError with the 
 """
 from numba import njit
 
-from .._generated.autoencoder_ode import (  # noqa: F401 (the family's compiled kernels)
+from .._generated.autoencoder_ode import (
     ACTIVATIONS, BAD_CORRELATION, BAD_VARIANCE, BLOW_UP, ERF, LINEAR, NOT_FINITE, OK, RELU,
     gaussian_averages, global_order_parameters, integrate, reconstruction_error, rhs, workspace)
+
+__all__ = [  # the generated kernels under the family's names, and what is written here
+    "ACTIVATIONS", "BAD_CORRELATION", "BAD_VARIANCE", "BLOW_UP", "ERF", "LINEAR", "NOT_FINITE",
+    "OK", "RELU", "gaussian_averages", "global_order_parameters", "integrate",
+    "reconstruction_error", "rhs", "workspace", "STATUS_TEXT", "group_moments"]
 
 STATUS_TEXT = {
     BAD_VARIANCE: "variance Q[%d,%d] of a local field is not positive (ReLU needs Q_kk > 0)",
