@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 import odedyn
-from odedyn._generated import averages as gen
+from odedyn._generated import gaussian_averages as gen
 from odedyn.autoencoder import Autoencoder, kernels
 from odedyn.autoencoder.simulate import sgd_steps
 from odedyn.integrate import output_times

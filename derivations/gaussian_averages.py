@@ -1,7 +1,8 @@
 """Derive the Gaussian averages of the shallow autoencoder and generate their numba kernels.
 
-Run ``python derivations/gaussian_averages.py`` to (re)write ``odedyn/_generated/averages.py``;
-``--check`` only reports (exit 1) when the committed module is stale.
+Run ``python derivations/gaussian_averages.py`` to (re)write
+``odedyn/_generated/gaussian_averages.py``; ``--check`` only reports (exit 1) when the committed
+module is stale.
 
 What is derived. For local fields u, v jointly Gaussian with means (b1, b2) and covariance
 [[c11, c12], [c12, c22]], and an activation g, the order-parameter equations need
@@ -160,7 +161,7 @@ def module_body(check_masters=True):
 
 def main(argv=None):
     return generator_main(__doc__.split("\n")[0], [(
-        "odedyn/_generated/averages.py", "gaussian_averages.py",
+        "odedyn/_generated/gaussian_averages.py", "gaussian_averages.py",
         lambda check: module_body(check_masters=not check))], argv)
 
 

@@ -1,7 +1,7 @@
 """Derive the macroscopic gradient flow of the group-sparse autoencoder and generate its kernels.
 
 Run ``python derivations/groupsparse_dynamics.py`` to (re)write
-``odedyn/_generated/groupsparse_kernels.py``; ``--check`` only reports (exit 1) when the
+``odedyn/_generated/groupsparse_dynamics.py``; ``--check`` only reports (exit 1) when the
 committed module is stale. Every identity below is verified symbolically before anything is
 written (``verify()``); tests/test_groupsparse_generated.py runs the check and the staleness test.
 
@@ -147,7 +147,7 @@ def body(check):
 
 def main(argv=None):
     return generator_main(__doc__.split("\n")[0], [(
-        "odedyn/_generated/groupsparse_kernels.py", "groupsparse_dynamics.py", body)], argv)
+        "odedyn/_generated/groupsparse_dynamics.py", "groupsparse_dynamics.py", body)], argv)
 
 
 if __name__ == "__main__":

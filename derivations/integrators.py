@@ -1,54 +1,42 @@
-"""Generate the compiled Dormand-Prince integrators, one module per model family.
+"""The compiled Dormand-Prince 5(4) integrator as a template, instantiated by a family's
+derivation script inside the generated module that holds the family's right-hand side.
 
-Run ``python derivations/integrators.py`` to (re)write ``odedyn/_generated/<family>_dopri.py``;
-``--check`` exits 1 when a committed module is stale.
+Not a script: ``integrator_source(rhs)`` returns the source of ``integrate``, which calls the
+function named ``rhs`` of the same module; the module imports ``math``, ``numpy as np``,
+``numba.njit`` and ``A, B, C, E`` from odedyn.dopri (``INTEGRATOR_IMPORTS``).
 
-Why generated: numba caches a compiled function only if it lives in a real file and does not
-take another compiled function as an argument (measured: such a function is recompiled in every
-new process, 0.8 s). So the stepping loop is written once, here, as a template, and instantiated
-for each family with that family's right-hand side imported by name. The template is the
-Dormand-Prince 5(4) pair with first-same-as-last, an elementary step-size controller, and steps
-clipped to land exactly on the output times; its Butcher tableau lives in odedyn/dopri.py.
+Why a template in the family's module: numba caches a compiled function only if it lives in a
+real file and does not take another compiled function as an argument (measured: such a function
+is recompiled in every new process, 0.8 s); and a generated module must not import from a
+family package. So the stepping loop is written once, here, and printed next to each family's
+generated right-hand side. The template is the Dormand-Prince 5(4) pair with
+first-same-as-last, an elementary step-size controller, and steps clipped to land exactly on
+the output times; its Butcher tableau lives in odedyn/dopri.py.
 
-The right-hand side protocol: ``rhs(y, dy, *args) -> float`` writes dy/dt into dy (no time
-dependence) and reports trouble through ``status`` (an int64 array whose first entry is
-non-zero on trouble), which must be the second-to-last element of ``args``.
+The right-hand side protocol: ``rhs(y, dy, status, *args) -> float`` writes dy/dt into dy (no
+time dependence) and reports trouble through ``status``, an int64 array whose first entry it
+sets non-zero.
 """
-import sys
 
-from codegen import generator_main
+INTEGRATOR_IMPORTS = ("import math\n\nimport numpy as np\nfrom numba import njit\n\n"
+                      "from odedyn.dopri import A, B, C, E\n")
 
-FAMILIES = {
-    # family: (module of the right-hand side, its name)
-    "autoencoder": ("odedyn.autoencoder.kernels", "rhs"),
-}
-
-TEMPLATE = '''"""Compiled Dormand-Prince 5(4) integrator for the {family} right-hand side."""
-import math
-
-import numpy as np
-from numba import njit
-
-from odedyn.dopri import A, B, C, E
-from {module} import {name} as model_rhs
-
-
-@njit(cache=True)
-def integrate(y0, times, rtol, atol, max_steps, out, args):
+TEMPLATE = '''@njit(cache=True)
+def integrate(y0, times, rtol, atol, max_steps, out, status, args):
     """Integrate dy/dt = rhs(y) from times[0]; write the states at ``times`` into ``out``.
-    Returns (rhs evaluations, accepted steps, code, t): code 0 = success, 1 = the right-hand
-    side reported trouble (see args' status) at time t, 2 = step size underflow at t,
-    3 = too many steps, 4 = non-finite state at t."""
+    ``args`` are passed on to the right-hand side after ``status``. Returns (rhs evaluations,
+    accepted steps, code, t): code 0 = success, 1 = the right-hand side reported trouble in
+    ``status`` at time t, 2 = step size underflow at t, 3 = too many steps, 4 = non-finite state
+    at t."""
     n = y0.shape[0]
     y = y0.copy()
     k = np.empty((7, n))
     ytmp = np.empty(n)
     ynew = np.empty(n)
-    status = args[-2]
     t = times[0]
     out[0, :] = y
     nfev = 1
-    model_rhs(y, k[0], *args)
+    {rhs}(y, k[0], status, *args)
     if status[0] != 0:
         return nfev, 0, 1, t
     # initial step from the scale of y and dy/dt
@@ -75,7 +63,7 @@ def integrate(y0, times, rtol, atol, max_steps, out, args):
                     for r in range(s):
                         acc += A[s, r] * k[r, i]
                     ytmp[i] = y[i] + hs * acc
-                model_rhs(ytmp, k[s], *args)
+                {rhs}(ytmp, k[s], status, *args)
                 nfev += 1
                 if status[0] != 0:
                     return nfev, steps, 1, t + C[s] * hs
@@ -113,16 +101,6 @@ def integrate(y0, times, rtol, atol, max_steps, out, args):
 '''
 
 
-def module_body(family):
-    module, name = FAMILIES[family]
-    return TEMPLATE.format(family=family, module=module, name=name)
-
-
-def main(argv=None):
-    return generator_main(__doc__.split("\n")[0], [
-        ("odedyn/_generated/%s_dopri.py" % f, "integrators.py", lambda check, f=f: module_body(f))
-        for f in FAMILIES], argv)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def integrator_source(rhs="rhs"):
+    """Source of the compiled ``integrate`` calling the right-hand side named ``rhs``."""
+    return TEMPLATE.format(rhs=rhs)

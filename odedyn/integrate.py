@@ -1,8 +1,9 @@
 """The shared integrator. Owns: turning a right-hand side into a trajectory at requested output
-times, with a compiled Dormand-Prince 5(4) loop (``method="dopri5"``, the default: generated per
-model family by derivations/integrators.py), scipy's ``solve_ivp`` (the reference path, any of
-its methods), or a fixed-step classical Runge-Kutta scheme (an independent check); and stopping
-with a NumericalError that says when and what went wrong instead of returning garbage.
+times, with a compiled Dormand-Prince 5(4) loop (``method="dopri5"``, the default: the template
+derivations/integrators.py printed into each family's generated module), scipy's ``solve_ivp``
+(the reference path, any of its methods), or a fixed-step classical Runge-Kutta scheme (an
+independent check); and stopping with a NumericalError that says when and what went wrong
+instead of returning garbage.
 
 A Python right-hand side is a callable ``f(t, y) -> dy/dt`` that may raise NumericalError.
 """
@@ -38,14 +39,17 @@ def _check(t, y, names=None):
         raise NumericalError(t, "non-finite state (%s = %r)" % (where, y[i]))
 
 
-def solve_compiled(integrate, y0, times, args, trouble, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
-    """Run a generated compiled integrator (see derivations/integrators.py); ``trouble()``
-    describes what the right-hand side reported. Returns (states at times, RHS evaluations)."""
+def solve_compiled(integrate, y0, times, status, args, trouble, rtol=DEFAULT_RTOL,
+                   atol=DEFAULT_ATOL):
+    """Run a generated compiled integrator (see derivations/integrators.py) with the right-hand
+    side's ``status`` array and further ``args``; ``trouble()`` describes what the right-hand
+    side reported. Returns (states at times, RHS evaluations)."""
     times = np.asarray(times, dtype=float)
     y0 = np.ascontiguousarray(y0, dtype=float)
     _check(times[0], y0)
     out = np.empty((len(times), len(y0)))
-    nfev, steps, code, t = integrate(y0, times, float(rtol), float(atol), MAX_STEPS, out, args)
+    nfev, steps, code, t = integrate(y0, times, float(rtol), float(atol), MAX_STEPS, out, status,
+                                     args)
     if code == 1:
         raise NumericalError(t, trouble())
     if code == 2:

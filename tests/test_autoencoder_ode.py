@@ -1,5 +1,7 @@
-"""The compiled right-hand side against the sympy derivation (derivations/autoencoder_ode.py),
-and the whole ODE against gradient flow in weight space for the linear network."""
+"""The generated right-hand side (odedyn/_generated/autoencoder_ode.py, written from the
+derivation in index form) against the same sympy derivation unrolled for K = 3
+(derivations/autoencoder_ode.py), and the whole ODE against gradient flow in weight space for
+the linear network."""
 import itertools
 
 import numpy as np
@@ -17,8 +19,9 @@ K = 3
 def kernel_inputs(model, W, V, b, spectrum):
     grouping = spectrum.grouping(merge=False)
     y = model.order_parameters(W, V, b, grouping)
-    rhs = model.compiled(grouping)[0]
+    rhs, observe = model.compiled(grouping)[:2]
     dy = rhs(0.0, y)
+    error = observe(0.0, y)["error"]
     m, off = model.layout(grouping)
     _, wq, wt, _ = model.column_weights(grouping)
     Q, R, T, T0 = (np.empty((K, K)) for _ in range(4))
@@ -30,7 +33,7 @@ def kernel_inputs(model, W, V, b, spectrum):
     kernels.gaussian_averages(kernels.ACTIVATIONS[model.activation], centred, Q, b, e, G, P, S,
                               F, status, np.zeros(1))
     assert status[0] == 0
-    return grouping, dy, off, dict(e=e, G=G, P=P, S=S, F=F, R=R, T0=T0)
+    return grouping, dy, error, off, dict(e=e, G=G, P=P, S=S, F=F, R=R, T0=T0)
 
 
 @pytest.mark.parametrize("activation,rule,tied,bias", [
@@ -47,7 +50,7 @@ def test_kernel_matches_sympy_derivation(activation, rule, tied, bias):
     W = rng.standard_normal((K, D)) * 0.6
     V = np.sqrt(D) * W if tied else rng.standard_normal((K, D)) * 0.8
     b = rng.uniform(-0.5, 0.5, K) if bias else np.zeros(K)
-    grouping, dy, off, avg = kernel_inputs(model, W, V, b, spectrum)
+    grouping, dy, error, off, avg = kernel_inputs(model, W, V, b, spectrum)
 
     dw, du, db, sym = autoencoder_ode.derive(K, rule, tied, bias)
     A = sym["avg"]
@@ -71,6 +74,18 @@ def test_kernel_matches_sympy_derivation(activation, rule, tied, bias):
         np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
     expected_b = [float(sp.sympify(e).subs(values)) for e in db]
     np.testing.assert_allclose(dy[off[-1]:], expected_b, rtol=1e-10, atol=1e-12)
+    values[sym["total"]] = model.column_weights(grouping)[3]
+    assert error == pytest.approx(float(sym["error"].subs(values)), rel=1e-10, abs=1e-12)
+
+
+def test_script_prints_the_drift(capsys):
+    """The derivation's command line prints the unrolled drift and the index form."""
+    assert autoencoder_ode.main(["--K", "2", "--tied"]) == 0
+    dw = autoencoder_ode.derive(2, tied=True)[0]
+    assert capsys.readouterr().out.splitlines() == ["dw_%d/dt = %s" % (k, dw[k]) for k in range(2)]
+    assert autoencoder_ode.main(["--indexed"]) == 0
+    out = capsys.readouterr().out
+    assert "sum_m (-eta_W*M[k, m]*S[k, m]*T0[k, m]) * w_k" in out and "* u_k" in out
 
 
 def test_linear_ode_is_gradient_flow_in_weight_space():

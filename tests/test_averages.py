@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy.special import erf
 
-from odedyn._generated import averages as gen
+from odedyn._generated import gaussian_averages as gen
 
 N = 1_000_000
 

@@ -10,5 +10,5 @@ def test_symbolic_identities_hold():
 
 def test_generated_groupsparse_kernels_are_not_stale():
     assert groupsparse_dynamics.main(["--check"]) == 0, (
-        "odedyn/_generated/groupsparse_kernels.py is stale: run "
+        "odedyn/_generated/groupsparse_dynamics.py is stale: run "
         "python derivations/groupsparse_dynamics.py")

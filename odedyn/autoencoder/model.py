@@ -148,14 +148,15 @@ class Autoencoder:
 
     # ------------------------------------------------------------ theory
     def compiled(self, grouping):
-        """(rhs(t, y) -> dy/dt, observe(t, y) -> dict of observables, args of kernels.rhs,
-        trouble() -> text of the last reported problem) on ``grouping``."""
+        """(rhs(t, y) -> dy/dt, observe(t, y) -> dict of observables, the arguments of
+        kernels.rhs after (y, dy) -- the status array first --, trouble() -> text of the last
+        reported problem) on ``grouping``."""
         pc, wq, wt, total = self.column_weights(grouping)
         status = np.zeros(3, dtype=np.int64)
         value = np.zeros(1)
-        args = (pc, wq, wt, total, self.K, float(self.lr_encoder), float(self.lr_decoder),
-                kernels.ACTIVATIONS[self.activation], self.tied, self.train_bias,
-                self.rule == "truncated", kernels.workspace(self.K), status, value)
+        args = (status, pc, wq, wt, total, self.K, float(self.lr_encoder),
+                float(self.lr_decoder), kernels.ACTIVATIONS[self.activation], self.tied,
+                self.train_bias, self.rule == "truncated", kernels.workspace(self.K), value)
 
         def trouble():
             code = int(status[0])
@@ -198,8 +199,8 @@ class Autoencoder:
             raise ConfigError("solver.method", method, "one of %s" % ", ".join(METHODS))
         tol = {k: v for k, v in (("rtol", rtol), ("atol", atol)) if v is not None}
         if method == COMPILED:
-            from .._generated.autoencoder_dopri import integrate
-            ys, nfev = solve_compiled(integrate, y0, times, args, trouble, **tol)
+            ys, nfev = solve_compiled(kernels.integrate, y0, times, args[0], args[1:], trouble,
+                                      **tol)
         else:
             ys, nfev = solve(rhs, y0, times, method=method, **tol)
         obs = [observe(t, y) for t, y in zip(times, ys)]

@@ -10,7 +10,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .._generated.groupsparse_kernels import gsrelu_coefficients
+from .._generated.groupsparse_dynamics import gsrelu_coefficients
 
 GROUP_SPARSE_RELU, RELU = 0, 1
 ACTIVATIONS = {"group-sparse-relu": GROUP_SPARSE_RELU, "relu": RELU}

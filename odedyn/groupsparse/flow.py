@@ -25,7 +25,7 @@ support is averaged instead of C(M, K).
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from .._generated.groupsparse_kernels import support_probabilities, uniform_moments
+from .._generated.groupsparse_dynamics import support_probabilities, uniform_moments
 from ..errors import NumericalError
 from ..integrate import solve
 from ..results import Trajectory
