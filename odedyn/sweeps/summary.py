@@ -6,9 +6,10 @@
 - **plateau length**: the longest stretch [t_a, t_b) of the curve on which the error stays within
   a relative band ``rel`` (default 5%) of its value at t_a, |e(t)/e(t_a) - 1| <= rel, and which
   ends by the error falling below (1 - rel) e(t_a) before the last output time. Its level e(t_a)
-  is the **plateau error**. The converged tail (never left) is not a plateau; a curve without
-  one has length 0. t_a runs over the output times and t_b is the first output time outside the
-  band, so the resolution is that of the output grid (log-spaced by default).
+  is the **plateau error**. t_a runs over the output times and t_b is the first output time
+  outside the band, so the resolution is that of the output grid (log-spaced by default); a
+  plateau must hold at least one output time besides t_a (else any fall sampled coarsely would
+  count). The converged tail (never left) is not a plateau; a curve without one has length 0.
 
 For simulations these are taken on the mean over seeds.
 """
@@ -44,7 +45,7 @@ def plateau(t, e, rel=0.05):
         if not len(out):
             break          # the rest of the curve stays in the band: the converged tail
         b = a + 1 + out[0]
-        if e[b] < (1 - rel) * e[a] and t[b] - t[a] > best:
+        if b > a + 1 and e[b] < (1 - rel) * e[a] and t[b] - t[a] > best:
             best, level = float(t[b] - t[a]), float(e[a])
     return best, level
 
