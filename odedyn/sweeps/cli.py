@@ -53,7 +53,7 @@ def add_commands(sub):
     p.add_argument("--simulate", action="store_true", help="SGD runs instead of theory curves")
     p.add_argument("--seeds", type=int, default=8, help="SGD runs per point (default 8)")
     p.add_argument("--workers", type=int, help="local worker processes (default: the cores); "
-                   "with --cluster, the number of jobs")
+                   "with --cluster, the Dask workers to start as batch jobs")
     p.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:port)")
     p.add_argument("--cluster", choices=("slurm", "pbs"),
                    help="start workers through dask-jobqueue (configured in "

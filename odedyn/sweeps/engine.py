@@ -69,10 +69,12 @@ def run_point(path, store_id, index, config, base_dir, mode, seeds):
 # ------------------------------------------------------------------ clusters
 def local_cluster(workers):
     """Dask LocalCluster: ``workers`` processes of one thread, listening on 127.0.0.1 only,
-    no dashboard."""
+    no dashboard. (The scheduler always serves its health and metrics routes over HTTP: on a
+    free port of 127.0.0.1 here rather than the default 8787.)"""
     from distributed import LocalCluster
     return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                        host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
+                        host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
+                        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"})
 
 
 def jobqueue_cluster(kind, **options):
@@ -98,7 +100,7 @@ def jobqueue_cluster(kind, **options):
 @contextlib.contextmanager
 def client(workers=None, scheduler=None, cluster=None):
     """A Dask client: on ``scheduler`` (an address) if given, else on a dask-jobqueue ``cluster``
-    of ``workers`` jobs, else on a local cluster of ``workers`` processes (default: the cores)."""
+    of ``workers`` workers (started as batch jobs), else on a local cluster of ``workers`` processes (default: the cores)."""
     from distributed import Client
     from ..simulation import default_workers
     if scheduler:

@@ -19,10 +19,12 @@ Layout (zarr format 2, consolidated metadata):
   (JSON of the base CONFIG, [sweep] table included) and ``provenance`` (JSON: versions of odedyn,
   numpy, ..., dask, xarray, zarr; the code hash; argv).
 
-Every array has one chunk per grid point, and the local zarr store writes each chunk file
-atomically (temporary file, then rename): a concurrent reader sees a point either not yet
-written or complete, and a process killed mid-write leaves the store readable. A point's
-``status`` is written last, so a point counts as done only once all its curves are on disk.
+Every array has one uncompressed chunk per grid point, and each chunk file is written atomically
+(temporary file, then rename; ``_write_chunk``): a concurrent reader sees a point either not yet
+written or complete, and a process killed mid-write leaves the store readable (at worst a stray
+``.*.partial`` file, which zarr ignores). A point's ``status`` is written last, so a point counts
+as done only once all its curves are on disk. The folder must be on a file system that every
+worker sees (on a cluster: the shared home or scratch space).
 """
 import json
 import os
@@ -87,7 +89,8 @@ def open_or_create(path, grid, meta, times, config, provenance):
     ds["status"].attrs["meaning"] = "0 not run yet, 1 done, 2 failed (see message)"
     ds["seconds"].attrs["units"] = "s"
     ds["curve_seconds"].attrs["units"] = "s"
-    ds.to_zarr(path, mode="w", compute=False, zarr_format=2, consolidated=True)
+    ds.to_zarr(path, mode="w", compute=False, zarr_format=2, consolidated=True,
+               encoding={name: {"compressors": None} for name in data})
     return meta
 
 
@@ -119,44 +122,72 @@ def add_curves(path, meta, result):
     import zarr
     attrs = dict(zarr.open_group(path, mode="r", zarr_format=2).attrs)  # mode "a" replaces them
     ds = xr.Dataset(data, attrs=attrs)
-    ds.to_zarr(path, mode="a", compute=False, zarr_format=2, consolidated=True)
+    ds.to_zarr(path, mode="a", compute=False, zarr_format=2, consolidated=True,
+               encoding={name: {"compressors": None} for name in data})
     _OPEN.pop((os.path.abspath(path), meta["id"]), None)
 
 
-_OPEN = {}   # per process (each Dask worker): (path, store id) -> {name: zarr array}
+_OPEN = {}   # per process (each Dask worker): (path, store id) -> {name: .zarray metadata}
 
 
 def _arrays(path, store_id):
-    import zarr
     key = (os.path.abspath(path), store_id)
     if key not in _OPEN:
-        g = zarr.open_group(path, mode="r+", zarr_format=2)
-        _OPEN[key] = {name: g[name] for name in g.array_keys()}
+        import zarr
+        names = list(zarr.open_group(path, mode="r", zarr_format=2).array_keys())
+        metas = {}
+        for name in names:
+            with open(os.path.join(path, name, ".zarray")) as fh:
+                metas[name] = json.load(fh)
+        _OPEN[key] = metas
     return _OPEN[key]
+
+
+def _write_chunk(path, name, meta, index, block):
+    """Write the chunk of grid point ``index`` of array ``name``: ``block`` in its leading
+    corner, the fill value elsewhere. The arrays are created uncompressed, in C order, one chunk
+    per point (see ``open_or_create``), so a chunk file is the raw bytes of the block (zarr
+    format 2); written to a temporary file and renamed into place, so never seen half-written.
+    (zarr-python's own setitem costs ~4 ms per array, more than a theory curve.)"""
+    assert meta["compressor"] is None and not meta["filters"] and meta["order"] == "C"
+    dtype = np.dtype(meta["dtype"])
+    fill = np.nan if dtype.kind == "f" else ("" if dtype.kind == "U" else 0)
+    chunk = np.full(meta["chunks"][len(index):], fill, dtype=dtype)
+    block = np.asarray(block, dtype=dtype)
+    chunk[tuple(slice(0, n) for n in block.shape)] = block
+    key = meta.get("dimension_separator", ".").join(
+        str(i) for i in tuple(index) + (0,) * (len(meta["shape"]) - len(index)))
+    folder = os.path.join(path, name)
+    tmp = os.path.join(folder, ".%s.%s.partial" % (key, uuid.uuid4().hex))
+    with open(tmp, "wb") as fh:
+        fh.write(chunk.tobytes(order="C"))
+    os.replace(tmp, os.path.join(folder, key))
 
 
 def write_point(path, store_id, index, result, simulate):
     """Write one point's ``result`` (from odedyn.sweeps.engine.compute_point) into the store;
     ``status`` last. Curves whose shape differs from the store's are skipped and named in the
     message."""
-    arrays = _arrays(path, store_id)
+    metas = _arrays(path, store_id)
     index = tuple(int(i) for i in index)
     messages = [result["message"]] if result["message"] else []
     if result["status"] == DONE:
-        n_t = len(result["t"])
-        if "t" in arrays:
-            arrays["t"][index + (slice(0, n_t),)] = result["t"]
-        lead = (slice(None), slice(0, n_t)) if simulate else (slice(0, n_t),)
+        if "t" in metas:
+            _write_chunk(path, "t", metas["t"], index, result["t"])
+        n_lead = 2 if simulate else 1
         for name, arr in result["curves"].items():
-            target = arrays.get(name)
-            want = None if target is None else target.shape[len(index):]
+            meta = metas.get(name)
+            want = None if meta is None else tuple(meta["shape"][len(index):])
             got = np.shape(arr)
-            if want is None or got[len(lead):] != want[len(lead):] or got[len(lead) - 1] > want[len(lead) - 1]:
+            if want is None or got[n_lead:] != want[n_lead:] or any(
+                    g > w for g, w in zip(got[:n_lead], want[:n_lead])):
                 messages.append("%s: shape %s differs from the store's %s, not stored"
                                 % (name, got, want))
                 continue
-            arrays[name][index + lead] = arr
-    arrays["message"][index] = "; ".join(messages)[:MESSAGE_WIDTH]
-    arrays["seconds"][index] = result["seconds"]
-    arrays["curve_seconds"][index] = result.get("curve_seconds", np.nan)
-    arrays["status"][index] = result["status"]
+            _write_chunk(path, name, meta, index, arr)
+    if messages:
+        _write_chunk(path, "message", metas["message"], index, "; ".join(messages)[:MESSAGE_WIDTH])
+    _write_chunk(path, "seconds", metas["seconds"], index, result["seconds"])
+    _write_chunk(path, "curve_seconds", metas["curve_seconds"], index,
+                 result.get("curve_seconds", np.nan))
+    _write_chunk(path, "status", metas["status"], index, np.int8(result["status"]))
