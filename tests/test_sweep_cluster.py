@@ -217,3 +217,21 @@ def test_default_local_cluster_listens_on_loopback_only():
         assert direct.open(url + "health", timeout=10).read() == b"ok"
         with pytest.raises(urllib.error.HTTPError, match="404"):
             direct.open(url + "status", timeout=10)
+
+
+def test_phase_diagram_figure_quick(tmp_path):
+    """The quick figure: every point done, the final error above the PCA error of two
+    components (a K = 2 reconstruction lies in a 2-dimensional subspace) and falling with the
+    learning rate at every spike; and the claim of panel (b), that eta only sets the clock:
+    (eta, t) and (2 eta, t / 2) end at the same error to the solver's tolerance."""
+    from odedyn.figures import load as load_figure
+    numbers = load_figure("sweep-phase-diagram").make(str(tmp_path), quick=True)
+    assert numbers["failed"] == 0 and numbers["points"] == 35
+    final, pca = numbers["final_error"], numbers["pca_error"]
+    assert (final >= pca[None, :]).all()
+    assert (np.diff(final, axis=0) < 0).all()
+    assert all(os.path.getsize(f) > 0 for f in numbers["files"])
+    cfg, base = load(os.path.join(os.path.dirname(__file__), "..", "examples", "erf_spiked.toml"))
+    a = derive(cfg, {"training.lr": 0.7, "training.t_max": 12.0}, base).integrate()
+    b = derive(cfg, {"training.lr": 1.4, "training.t_max": 6.0}, base).integrate()
+    assert a["error"][-1] == pytest.approx(b["error"][-1], rel=1e-7)
