@@ -50,8 +50,9 @@ def make(out_dir, quick=False):
     ax2.set_ylabel(r"reconstruction error $\epsilon$")
     cb = fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap="viridis"), ax=ax2)
     cb.set_label(r"learning rate $\eta$")
-    ax2.set_title(r"$\rho_1 / D = %.2g$, all %d learning rates (they coincide)" % (spike[j], len(lr)),
-                  fontsize=9)
+    ax2.text(0.04, 0.35, r"$\rho_1 / D = %.2g$: the curves of all %d" "\n"
+             r"learning rates, on top of each other" % (spike[j], len(lr)),
+             transform=ax2.transAxes, ha="left", va="top", fontsize=8)
     for a, letter in ((ax, "(a)"), (ax2, "(b)")):
         a.set_title(letter, loc="left", fontweight="bold")
     fig.suptitle(r"erf autoencoder, $K = 2$, spikes $(\rho_1, %g)$, bulk %g, theory to $t = %g$"
