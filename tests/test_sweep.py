@@ -152,3 +152,36 @@ def test_unconfigured_cluster_is_a_config_error(monkeypatch):
         with pytest.raises(ConfigError, match="--cluster"):
             jobqueue_cluster("pbs", scheduler_options={"host": "127.0.0.1",
                                                        "dashboard_address": None})
+
+
+def fill(cfg, spec, out):
+    """A sweep store computed in this process (the tasks of odedyn.sweeps.engine, no cluster)."""
+    points, base, meta = prepare(cfg, spec, out)
+    first = compute_point(points[0].config, base, "theory", None)
+    store.add_curves(out, meta, first)
+    store.write_point(out, meta["id"], points[0].index, first, False)
+    for p in points[1:]:
+        run_point(out, meta["id"], p.index, p.config, base, "theory", None)
+
+
+@pytest.mark.parametrize("spec, extra, files", [
+    ({"training.lr": "log:0.5:2:3", "data.spikes.0": [0.5, 0.8]}, [], "final_error"),
+    ({"training.lr": [0.5, 1.0]}, ["--quantity", "time_to_target", "--target", "0.3"],
+     "time_to_target"),
+    ({"training.lr": [0.5, 1.0], "data.spikes.0": [0.5, 0.8], "data.bulk": [0.02, 0.03]},
+     ["--at", "data.bulk=0.03"], "final_error")])
+def test_plot_sweep(tmp_path, capsys, spec, extra, files):
+    out = str(tmp_path / "s.zarr")
+    fill(write(tmp_path, BASE), spec, out)
+    assert main(["plot-sweep", out] + extra) == 0
+    for ext in ("png", "pdf"):
+        assert (tmp_path / ("s-%s.%s" % (files, ext))).stat().st_size > 0
+
+
+def test_plot_sweep_asks_for_the_other_keys(tmp_path, capsys):
+    out = str(tmp_path / "s.zarr")
+    fill(write(tmp_path, BASE), {"training.lr": [0.5], "data.spikes.0": [0.5],
+                                 "data.bulk": [0.02, 0.03]}, out)
+    assert main(["plot-sweep", out]) == 2
+    assert "--at data.bulk" in capsys.readouterr().err
+    assert main(["plot-sweep", out, "--quantity", "time_to_target"]) == 2

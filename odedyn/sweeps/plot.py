@@ -4,7 +4,6 @@ quantity over two swept keys (``heat_map``), the family of learning curves over 
 A key whose values are log-spaced gets a log axis. Points that failed numerically are hatched;
 points not run yet are blank.
 """
-import json
 import os
 
 import numpy as np
@@ -146,7 +145,7 @@ def plot_sweep(path, quantity="final_error", target=None, at=None, out=None):
     if quantity == "time_to_target" and target is None:
         raise ConfigError("--target", None, "time_to_target needs --target ERROR")
     ds, keys = select(ds, meta["keys"], at or {})
-    summ = summarize(ds.assign_attrs(odedyn_sweep=json.dumps(dict(meta, keys=keys))), target)
+    summ = summarize(ds.assign_attrs(sweep=dict(meta, keys=keys)), target)
     name, label = meta["error_name"], quantity_label(quantity, meta["error_name"], target)
     title = "%s: %s sweep%s" % (os.path.basename(os.path.normpath(path)), meta["mode"], "".join(", %s = %s" % (k, ds[k].values) for k in at or {}))
     if len(keys) == 1:
