@@ -154,7 +154,9 @@ def plot_sweep(path, quantity="final_error", target=None, at=None, out=None):
         values = ds[keys[0]].values
         ax2.plot(values, summ[quantity].values, "o-", color="k", ms=4)
         if is_log_spaced(values):
+            from matplotlib.ticker import NullFormatter
             ax2.set_xscale("log")
+            ax2.xaxis.set_minor_formatter(NullFormatter())   # crowded within a decade
         ax2.set_xlabel(keys[0])
         ax2.set_ylabel(label)
         for a, letter in ((ax, "(a)"), (ax2, "(b)")):

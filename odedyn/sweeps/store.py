@@ -89,8 +89,16 @@ def open_or_create(path, grid, meta, times, config, provenance):
     ds["status"].attrs["meaning"] = "0 not run yet, 1 done, 2 failed (see message)"
     ds["seconds"].attrs["units"] = "s"
     ds["curve_seconds"].attrs["units"] = "s"
-    ds.to_zarr(path, mode="w", compute=False, zarr_format=2, consolidated=True,
-               encoding={name: {"compressors": None} for name in data})
+    # built beside and renamed into place: an interrupted creation leaves no half store
+    tmp = "%s.tmp-%s" % (os.path.normpath(path), meta["id"][:8])
+    try:
+        ds.to_zarr(tmp, mode="w", compute=False, zarr_format=2, consolidated=True,
+                   encoding={name: {"compressors": None} for name in data})
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            import shutil
+            shutil.rmtree(tmp)
     return meta
 
 
