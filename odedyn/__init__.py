@@ -23,6 +23,7 @@ from .errors import ConfigError, NumericalError  # noqa: E402
 from .integrate import output_times  # noqa: E402
 from .results import Trajectory  # noqa: E402
 from .spectra import Spectrum, from_data, spiked  # noqa: E402
+from .sweeps import sweep  # noqa: E402
 
 __all__ = ["load", "compare", "finite_size_scaling", "ConfigError", "NumericalError",
-           "output_times", "Trajectory", "Spectrum", "from_data", "spiked"]
+           "output_times", "Trajectory", "Spectrum", "from_data", "spiked", "sweep"]

@@ -175,6 +175,8 @@ def build_parser():
     p.add_argument("--quick", action="store_true", help="smaller, faster version")
     p.add_argument("--json", action="store_true", help="print the figure's numbers as JSON")
     p.set_defaults(func=cmd_figure)
+    from .sweeps.cli import add_commands
+    add_commands(sub)
     return ap
 
 
