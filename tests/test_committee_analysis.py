@@ -25,13 +25,12 @@ def test_plateau_escape_time_predicted_by_the_unstable_eigenvalue(K):
     f = m.rhs(T, A)
     assert np.max(np.abs(f(0.0, m.state(p.Q, p.R, p.v)))) < 1e-10     # a fixed point
     assert p.eigenvalue > 0
+    assert p.multiplicity == (1 if K == 2 else 4)    # the permutation symmetry of 3 units
     assert 0.01 < p.error < 0.5 * m.error(np.eye(K) * 0.01, np.zeros((K, K)), T, p.v, A)
     exits, amps = {}, {}
     for eps in (1e-3, 1e-7):
-        # a start off the plateau in a random direction (not the eigenvector)
-        dz = np.random.default_rng(1).standard_normal(len(p.z))
-        dz *= eps / abs(p.left @ dz)
-        Q0, R0, v0 = m.unpack(p.reduced.to_state(p.z + dz))
+        # a start off the plateau in a random direction (not an eigenvector)
+        Q0, R0, v0 = p.perturbed(eps)
         amps[eps] = p.amplitude(Q0, R0, v0)
         tr = m.theory(Q0, R0, T, v0, A, np.linspace(0.0, 40.0 / p.eigenvalue, 2000))
         exits[eps] = plateau_exit(tr.t, tr["error"], p.error)

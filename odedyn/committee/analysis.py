@@ -71,21 +71,28 @@ class Plateau:
     v: np.ndarray
     error: float
     eigenvalue: float     # the largest real part of the Jacobian's eigenvalues
-    right: np.ndarray     # its eigenvector (reduced coordinates, unit norm)
-    left: np.ndarray      # the left eigenvector, normalised so left . right = 1
+    multiplicity: int     # how many eigenvalues share it (the permutation symmetry of the units)
+    projector: np.ndarray  # onto their eigenspace along the others (reduced coordinates)
     z: np.ndarray
     reduced: Reduced
 
     def amplitude(self, Q, R, v):
-        """The unstable component of a state's deviation from the plateau (left projection)."""
+        """Size of the unstable component of a state's deviation from the plateau."""
         z = self.reduced.from_state(self.reduced.model.state(Q, R, v))
-        return float(self.left @ (z - self.z))
+        return float(np.linalg.norm(self.projector @ (z - self.z)))
+
+    def perturbed(self, eps, seed=1):
+        """(Q, R, v) of a start off the plateau in a random direction whose unstable
+        component has size ``eps``."""
+        dz = np.random.default_rng(seed).standard_normal(len(self.z))
+        dz *= eps / np.linalg.norm(self.projector @ dz)
+        return self.reduced.model.unpack(self.reduced.to_state(self.z + dz))
 
     def escape_time(self, amplitude, reference_amplitude, reference_time):
         """Linearised escape: a deviation of ``amplitude`` along the unstable direction grows
         as e^{lambda t}; the run started with ``reference_amplitude`` left the plateau at
         ``reference_time``, so this one leaves ln(reference/amplitude)/lambda later."""
-        return reference_time + np.log(abs(reference_amplitude) / abs(amplitude)) / self.eigenvalue
+        return reference_time + np.log(reference_amplitude / amplitude) / self.eigenvalue
 
 
 def symmetric_plateau(model, T, A, v=None, guess=(0.3, 0.2, 0.2, 1.0)):
@@ -117,30 +124,41 @@ def symmetric_plateau(model, T, A, v=None, guess=(0.3, 0.2, 0.2, 1.0)):
     z = red.from_state(model.state(Q, R, vs))
     J = jacobian(red.flow(T, A), z)
     w, V = np.linalg.eig(J)
-    i = int(np.argmax(w.real))
-    wl, U = np.linalg.eig(J.T)
-    j = int(np.argmin(np.abs(wl - w[i])))
-    right = np.real(V[:, i])
-    right /= np.linalg.norm(right)
-    left = np.real(U[:, j])
-    left /= left @ right
-    return Plateau(Q, R, vs, float(model.error(Q, R, T, vs, A)), float(w[i].real), right, left,
-                   z, red)
+    top = w.real.max()
+    lead = np.abs(w.real - top) <= 1e-5 * abs(top)
+    projector = np.real(V[:, lead] @ np.linalg.inv(V)[lead, :])
+    return Plateau(Q, R, vs, float(model.error(Q, R, T, vs, A)), float(top), int(lead.sum()),
+                   projector, z, red)
 
 
 def plateau_exit(t, error, plateau_error, fraction=0.5):
-    """First time the error falls below ``fraction`` of the plateau error after having been
-    within 1% of it (the end of the plateau on a curve), by linear interpolation."""
-    near = np.flatnonzero(np.abs(error - plateau_error) < 0.01 * plateau_error)
-    if not len(near):
-        return np.nan
-    after = np.flatnonzero((np.arange(len(t)) > near[0]) & (error < fraction * plateau_error))
-    if not len(after):
+    """The end of the plateau on a curve: the first time the error falls below ``fraction`` of
+    the plateau's error (linear interpolation); NaN if it never does."""
+    target = fraction * plateau_error
+    after = np.flatnonzero(error < target)
+    if not len(after) or after[0] == 0:
         return np.nan
     i = after[0]
     e0, e1 = error[i - 1], error[i]
-    target = fraction * plateau_error
     return float(t[i - 1] + (t[i] - t[i - 1]) * (e0 - target) / (e0 - e1))
+
+
+def closest_approach(plateau, traj):
+    """Index of the output time where a theory curve is nearest the plateau (reduced
+    coordinates)."""
+    red = plateau.reduced
+    zs = [red.from_state(red.model.state(traj["Q"][i], traj["R"][i], traj["v"][i]))
+          for i in range(len(traj.t))]
+    return int(np.argmin([np.linalg.norm(z - plateau.z) for z in zs]))
+
+
+def calibrate_escape(plateau, T, A, eps=1e-3, seed=1):
+    """(amplitude, exit time) of a start eps off the plateau in a random direction: the reference
+    the linearised escape law is applied from."""
+    model = plateau.reduced.model
+    Q0, R0, v0 = plateau.perturbed(eps, seed)
+    tr = model.theory(Q0, R0, T, v0, A, np.linspace(0.0, 30.0 / plateau.eigenvalue, 3000))
+    return plateau.amplitude(Q0, R0, v0), plateau_exit(tr.t, tr["error"], plateau.error)
 
 
 def asymptotic_error(model, T, A, Q0, R0, v0, t_max, rtol=1e-3, atol=1e-10):

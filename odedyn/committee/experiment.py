@@ -92,8 +92,8 @@ class Experiment(BaseExperiment):
 
 
 def random_networks(model, D, init):
-    """Student (entries N(0, std^2); v = v_init or N(0, v_std^2)) and teacher (entries N(0, 1))
-    from their seeds."""
+    """Student (entries N(0, std^2); v = v_init or N(0, v_std^2)) and teacher (entries N(0, 1),
+    or orthogonalised rows of norm sqrt D) from their seeds."""
     rs = np.random.default_rng([init["seed"], 1])
     W = init["std"] * rs.standard_normal((model.K, D))
     if init["v_std"] is not None:
@@ -101,6 +101,8 @@ def random_networks(model, D, init):
     else:
         v = np.broadcast_to(np.asarray(init["v_init"], float), (model.K,)).copy()
     Wt = np.random.default_rng([init["teacher_seed"], 2]).standard_normal((model.M, D))
+    if init.get("orthogonal"):   # rows orthogonal with norm sqrt(D): T = I exactly
+        Wt = np.sqrt(D) * np.linalg.qr(Wt.T)[0].T
     return W, v, Wt
 
 
@@ -117,6 +119,9 @@ def from_config(cfg, base_dir=".", D=None):
     M = te.integer("M", minimum=1)
     t_act = te.string("activation", "erf", ("linear", "erf", "relu"))
     A = te.numbers("second_layer", None)
+    orthogonal = te.boolean("orthogonal", False)
+    if orthogonal and M > D_of(cfg, D):
+        raise ConfigError("teacher.orthogonal", True, "needs M <= D")
     if A is not None and len(A) != M:
         raise ConfigError("teacher.second_layer", A, "needs M = %d entries" % M)
     te.close()
@@ -141,6 +146,8 @@ def from_config(cfg, base_dir=".", D=None):
         arrays = load_weights(ins, base_dir, ("W", "v", "W_teacher"), ("A",),
                               exclusive=("std", "seed", "v_std", "v_init", "teacher_seed"))
         ins.close()
+        if orthogonal:
+            raise ConfigError("teacher.orthogonal", True, "the weights file sets the teacher")
         W, v, Wt = (np.asarray(arrays[k], float) for k in ("W", "v", "W_teacher"))
         if W.ndim != 2 or W.shape[0] != K:
             raise ConfigError("init.weights", "W", "must be K x D = %d x D, is %s" % (K, W.shape))
@@ -164,7 +171,7 @@ def from_config(cfg, base_dir=".", D=None):
                 "seed": ins.integer("seed", 0, minimum=0),
                 "teacher_seed": ins.integer("teacher_seed", 0, minimum=0),
                 "v_std": ins.number("v_std", None, nonnegative=True),
-                "v_init": ins.raw("v_init", None)}
+                "v_init": ins.raw("v_init", None), "orthogonal": orthogonal}
         if init["v_std"] is not None and init["v_init"] is not None:
             raise ConfigError("init.v_init", init["v_init"], "give either v_init or v_std")
         v_init = init["v_init"]
@@ -185,6 +192,14 @@ def from_config(cfg, base_dir=".", D=None):
     if D is not None:
         resolved.setdefault("data", {})["D"] = D
     return Experiment(model, W, v, Wt, A, t_max, times, solver, resolved, init)
+
+
+def D_of(cfg, D):
+    """The input dimension a CONFIG asks for (before the [data] section is checked)."""
+    if D is not None:
+        return D
+    value = cfg.get("data", {}).get("D", 0)
+    return value if isinstance(value, int) else 0
 
 
 def _schedule(ts):
