@@ -77,7 +77,7 @@ def make(out_dir, quick=False):
         ax2.plot([], [], color="0.3", ls=("-", "--", ":")[j], label=r"$\varepsilon = 10^{%d}$"
                  % round(np.log10(eps)))
     ax2.plot([], [], color="0.3", ls="-", lw=0.6, alpha=0.6, label="predicted escape")
-    ax2.legend(fontsize=8, ncol=2, loc="upper right", bbox_to_anchor=(1.0, 0.93),
+    ax2.legend(fontsize=8, ncol=2, loc="lower right",
                title="starts off the plateau (theory)", title_fontsize=8)
     for a, label in ((ax, "(a)"), (ax2, "(b)")):
         a.text(-0.12, 1.02, label, transform=a.transAxes, fontweight="bold")
