@@ -67,7 +67,7 @@ def euler(exp, dt, times):
     Q, R, T, v = exp.initial_order_parameters()
     f = numpy_rhs(exp.model.K, exp.model.M, T, exp.A, exp.model.lr)
     out = np.empty(len(times))
-    t, i = 0.0, 0
+    i = 0
     n = int(round(times[-1] / dt))
     idx = np.round(np.asarray(times) / dt).astype(int)
     t0 = time.process_time()

@@ -119,3 +119,13 @@ def test_configure_defaults_and_derive():
     exp = configure(model={"K": 3}, teacher={"M": 2})
     assert exp.model.K == 3 and exp.D == 1000
     assert exp.derive({"training.lr": 0.3}).model.lr == 0.3
+
+
+def test_compare_runs_theory_and_sgd_from_the_same_weights(tmp_path, capsys):
+    path = write_toml(tmp_path / "c.toml", BASE)
+    assert main(["compare", path, "--seeds", "2", "--json", "--out", str(tmp_path / "out")]) == 0
+    data = json.loads(capsys.readouterr().out)
+    text = json.dumps(data)
+    for key in ("Q", "R", "T", "v", "error"):
+        assert '"%s"' % key in text
+    assert any(name.endswith(".png") for name in os.listdir(tmp_path / "out"))

@@ -82,9 +82,11 @@ class Committee:
         return ca.generalisation_error(K + M, self.acts, C, c, np.empty((K + M, K + M)))
 
     # ------------------------------------------------------------ theory
-    def rhs(self, T, A):
+    def rhs(self, T, A, factor=None):
         """f(t, y) -> dy/dt of the state y = (Q, R, v), the average tables in preallocated
-        work arrays (one call of the compiled right-hand side per evaluation)."""
+        work arrays (one call of the compiled right-hand side per evaluation). The rates are
+        scaled by the schedule's factor at t, or by ``factor`` when given (a step schedule's
+        value on one segment, so that no stage at a jump sees the next value)."""
         K, M = self.K, self.M
         N = K + M
         work = (np.empty((N, N)), np.empty(N), np.empty((N, N)), np.empty((K, K)),
@@ -97,7 +99,7 @@ class Committee:
 
         def f(t, y):
             out = np.empty_like(y)
-            g = lr_factor(sched[0], float(t), *sched[1:])
+            g = lr_factor(sched[0], float(t), *sched[1:]) if factor is None else factor
             if not ca.rhs(np.ascontiguousarray(y), K, M, T, A, acts, self.lr * g,
                           self.lr_second_layer * g, self.weight_decay, sigma2,
                           self.train_second_layer, *work, out):
@@ -111,9 +113,10 @@ class Committee:
         """Trajectory of the order parameters and the error at ``times`` from (Q0, R0, v0)."""
         t0 = time.perf_counter()
         times = np.asarray(times, dtype=float)
-        f = self.rhs(T, A)
         y = self.state(Q0, R0, v0)
         ys = [y[None, :]]
+        step = self.schedule.kind == "step"
+        f = self.rhs(T, A)
         nfev = 0
         # integrate between the jumps of a step schedule, so the adaptive steps never straddle one
         edges = [times[0]] + [b for b in self.schedule.breakpoints() if times[0] < b < times[-1]]
@@ -121,7 +124,8 @@ class Committee:
         for lo, hi in zip(edges[:-1], edges[1:]):
             inside = times[(times > lo) & (times <= hi)]
             seg = np.unique(np.concatenate([[lo], inside, [hi]]))
-            out, n = solve(f, y, seg, method=method, rtol=rtol, atol=atol, names=self._names)
+            g = self.rhs(T, A, self.schedule.factor(0.5 * (lo + hi))) if step else f
+            out, n = solve(g, y, seg, method=method, rtol=rtol, atol=atol, names=self._names)
             nfev += n
             y = out[-1]
             keep = np.isin(seg, inside)
