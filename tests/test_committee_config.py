@@ -129,3 +129,16 @@ def test_compare_runs_theory_and_sgd_from_the_same_weights(tmp_path, capsys):
     for key in ("Q", "R", "T", "v", "error"):
         assert '"%s"' % key in text
     assert any(name.endswith(".png") for name in os.listdir(tmp_path / "out"))
+
+
+def test_blow_up_is_a_numerical_error_saying_when():
+    from odedyn.errors import NumericalError
+    exp = configure(model={"K": 1, "activation": "linear", "train_second_layer": False},
+                    teacher={"M": 1, "activation": "linear"},
+                    data={"D": 100}, training={"lr": 50.0, "t_max": 5.0}, init={"std": 0.5})
+    with pytest.raises(NumericalError) as info:
+        exp.simulate(seeds=2, progress=False)
+    assert "SGD blew up" in str(info.value) and 0 < info.value.t <= 5.0
+    with pytest.raises(NumericalError) as info:
+        exp.integrate()
+    assert 0 <= info.value.t <= 5.0

@@ -55,6 +55,16 @@ def test_theory_against_sgd(act, trained, noise):
     assert theory["error"][-1] < 0.8 * theory["error"][0]   # something was learned
 
 
+@pytest.mark.parametrize("student, teacher", [("relu", "erf"), ("linear", "relu"),
+                                              ("erf", "linear")])
+def test_mixed_activations_against_sgd(student, teacher):
+    """Student and teacher activations differ (each field carries its own)."""
+    exp = experiment(student, True, 0.3)
+    exp = exp.derive(teacher={"activation": teacher})
+    theory, sim, _ = compare(exp, seeds=8, progress=False)
+    assert_within(theory, sim)
+
+
 @pytest.mark.parametrize("training", [
     {"schedule": "power", "tau": 2.0, "beta": 1.0},
     {"schedule": "step", "times": [3.0, 6.0], "factors": [0.5, 2.0]},

@@ -72,7 +72,11 @@ class Experiment(BaseExperiment):
         s["steps"] += n
 
     def sim_measure(self, s):
-        Q, R, T, v = self.model.order_parameters(s["W"], s["v"], self.W_teacher)
+        with np.errstate(over="ignore", invalid="ignore"):
+            Q, R, T, v = self.model.order_parameters(s["W"], s["v"], self.W_teacher)
+        if not (np.all(np.isfinite(Q)) and np.all(np.isfinite(R))):
+            raise NumericalError(s["steps"] / self.D, "SGD blew up (seed %d): the order "
+                                 "parameters overflow" % s["seed"])
         return {"error": self.model.error(Q, R, T, v, self.A), "Q": Q, "R": R, "T": T, "v": v}
 
     def sim_meta(self):

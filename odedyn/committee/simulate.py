@@ -57,4 +57,10 @@ def sgd_steps(W, v, Wt, A, rng, step0, n_steps, ts, tt, eta, eta_v, kappa, sigma
         if train_v:
             for k in range(K):
                 v[k] += eta_v * f / D * (gk[k] * delta - kappa * v[k])
+    for k in range(K):   # the weights may overflow on the last steps before delta does
+        if not math.isfinite(v[k]):
+            return False
+        for i in range(D):
+            if not math.isfinite(W[k, i]):
+                return False
     return True
