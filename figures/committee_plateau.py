@@ -71,13 +71,13 @@ def make(out_dir, quick=False):
             label="SGD, D = %d (%d seeds; bars: s.e.)" % (D, seeds))
     ax.legend(fontsize=8, title="lines: theory", title_fontsize=8, loc="lower left")
     ax2.set_yscale("log")
-    ax2.set_ylim(1e-4, 1.0)
+    ax2.set_ylim(1e-4, 5.0)
     ax2.set_ylabel(r"generalisation error $\epsilon_g$")
     for j, eps in enumerate(EPSILONS):
         ax2.plot([], [], color="0.3", ls=("-", "--", ":")[j], label=r"$\varepsilon = 10^{%d}$"
                  % round(np.log10(eps)))
     ax2.plot([], [], color="0.3", ls="-", lw=0.6, alpha=0.6, label="predicted escape")
-    ax2.legend(fontsize=8, ncol=2, loc="lower right",
+    ax2.legend(fontsize=8, ncol=3, loc="upper right",
                title="starts off the plateau (theory)", title_fontsize=8)
     for a, label in ((ax, "(a)"), (ax2, "(b)")):
         a.text(-0.12, 1.02, label, transform=a.transAxes, fontweight="bold")

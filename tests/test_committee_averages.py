@@ -139,6 +139,7 @@ def test_erf_against_saad_solla_closed_forms():
         assert ca.i2(E, E, C[0, 0], C[0, 1], C[1, 1]) == pytest.approx(i2_ss, abs=1e-12)
 
 
+@pytest.mark.slow
 def test_relu_four_point_quadrature_converged():
     """The 40-node path quadrature of the ReLU I4 agrees with a 400-node one (random and
     coincident fields, nearly degenerate covariances) to 1e-9."""
