@@ -116,25 +116,25 @@ def from_config(cfg, base_dir=".", D=None):
     ms = Section(cfg, "model")
     ms.string("kind", "committee")
     K = ms.integer("K", minimum=1)
-    activation = ms.string("activation", "erf", tuple(["linear", "erf", "relu"]))
+    activation = ms.string("activation", "erf", ("linear", "erf", "relu"))
     train_v = ms.boolean("train_second_layer", True)
     ms.close()
-    te = Section(cfg, "teacher")
-    M = te.integer("M", minimum=1)
-    t_act = te.string("activation", "erf", ("linear", "erf", "relu"))
-    A = te.numbers("second_layer", None)
-    orthogonal = te.boolean("orthogonal", False)
-    if orthogonal and M > D_of(cfg, D):
-        raise ConfigError("teacher.orthogonal", True, "needs M <= D")
-    if A is not None and len(A) != M:
-        raise ConfigError("teacher.second_layer", A, "needs M = %d entries" % M)
-    te.close()
     ds = Section(cfg, "data")
     D_cfg = ds.integer("D", minimum=1)
     if D is not None:
         D_cfg = D
     noise = ds.number("noise", 0.0, nonnegative=True)
     ds.close()
+    te = Section(cfg, "teacher")
+    M = te.integer("M", minimum=1)
+    t_act = te.string("activation", "erf", ("linear", "erf", "relu"))
+    A = te.numbers("second_layer", None)
+    orthogonal = te.boolean("orthogonal", False)
+    if orthogonal and M > D_cfg:
+        raise ConfigError("teacher.orthogonal", True, "needs M <= D")
+    if A is not None and len(A) != M:
+        raise ConfigError("teacher.second_layer", A, "needs M = %d entries" % M)
+    te.close()
     ts = Section(cfg, "training")
     lr = ts.number("lr", 1.0, positive=True)
     lr_v = ts.number("lr_second_layer", lr, positive=True)
@@ -196,14 +196,6 @@ def from_config(cfg, base_dir=".", D=None):
     if D is not None:
         resolved.setdefault("data", {})["D"] = D
     return Experiment(model, W, v, Wt, A, t_max, times, solver, resolved, init)
-
-
-def D_of(cfg, D):
-    """The input dimension a CONFIG asks for (before the [data] section is checked)."""
-    if D is not None:
-        return D
-    value = cfg.get("data", {}).get("D", 0)
-    return value if isinstance(value, int) else 0
 
 
 def _schedule(ts):
