@@ -45,6 +45,11 @@ How they are reduced (all deterministic; no Monte Carlo anywhere):
   unit), removed by s = 1 - u^2; Gauss-Legendre with NODES nodes in u. When a and b are the same
   field (k = l) H(a)^2 = H(a) and the block {a} is used.
 
+The closed forms (tables I2, HG, HHG, J2 below) are checked by ``check_closed_forms`` before
+anything is written: each one's derivative with respect to a covariance is what Price's theorem
+says it must be (d/dC_ab E[f(a) g(b)] = E[f'(a) g'(b)]), and its value where that covariance
+vanishes factorises; together these determine the function.
+
 The order-parameter equations are derived below (``ode_terms``) from the update rule itself:
 sympy expands the change of Q, R and v in one step, keeps what survives at t = steps/D as
 D -> infinity (including the O(eta^2) terms), and takes the expectation with the definitions
@@ -89,7 +94,8 @@ SQ2PI = sp.sqrt(2 / sp.pi)
 
 
 # E[h(u)] for zero-mean u of variance var
-E1 = {LINEAR: sp.S.Zero, ERF: sp.S.Zero, RELU: sp.sqrt(var) / sp.sqrt(2 * sp.pi)}
+E1 = {LINEAR: sp.S.Zero, ERF: sp.S.Zero,
+      RELU: sp.sqrt(sp.Max(var, 0)) / sp.sqrt(2 * sp.pi)}  # (a conditional var may round below 0)
 # E[h'(u)]
 D1 = {LINEAR: sp.S.One, ERF: SQ2PI / sp.sqrt(1 + var), RELU: sp.Rational(1, 2)}
 # E[h_a(a) h_b(b)] for the pairs (t_a <= t_b); the other order by symmetry
@@ -119,6 +125,73 @@ HHG = {
 # J2 = E[g'(a) g'(b)] (same student activation)
 J2 = {LINEAR: sp.S.One, ERF: 2 / sp.pi / sp.sqrt((1 + aa) * (1 + bb) - ab**2),
       RELU: P2(Corr(ab, aa, bb))}
+
+
+def explicit(expr):
+    """``expr`` with the guarded helpers written out (valid where every variance is > 0)."""
+    expr = expr.replace(Corr, lambda x, va, vb: x / sp.sqrt(va * vb))
+    expr = expr.replace(CondCorr, lambda xy, xa, ya, xx, yy, a: (xy - xa * ya / a) / sp.sqrt(
+        (xx - xa**2 / a) * (yy - ya**2 / a)))
+    expr = expr.replace(Ratio, lambda x, v: x / sp.sqrt(2 * sp.pi * v))
+    return expr.replace(sp.Max, lambda *args: [a for a in args if a != 0][0])
+
+
+def price_targets():
+    """What Price's theorem says the derivatives of the closed forms must be:
+    d/dC_ab E[h_a(a) h_b(b)] = E[h_a'(a) h_b'(b)], with a delta for H' = delta conditioning on
+    zero. Returned as (form, variable, target, value at variable = 0) quadruples; a form that
+    matches its target derivative and its value where the variable vanishes is the average."""
+    def phi0(v):
+        return 1 / sp.sqrt(2 * sp.pi * v)
+    DD = {(LINEAR, LINEAR): sp.S.One, (LINEAR, ERF): D1[ERF].subs(var, bb),
+          (LINEAR, RELU): sp.Rational(1, 2), (ERF, ERF): J2[ERF],
+          (ERF, RELU): D1[ERF].subs(var, aa) / 2, (RELU, RELU): J2[RELU]}
+    out = []
+    for (ta, tb), form in I2.items():
+        out.append(("I2 %d%d" % (ta, tb), form, ab, DD[ta, tb],
+                    E1[ta].subs(var, aa) * E1[tb].subs(var, bb)))
+    for t, form in HG.items():     # d/dbd E[H(b) h(d)] = p_b(0) E[h'(d) | b = 0]
+        out.append(("HG %d" % t, form, bd, phi0(bb) * D1[t].subs(var, dd - bd**2 / bb),
+                    E1[t].subs(var, dd) / 2))
+    for t, form in HHG.items():    # d/dbd E[H(b) H(c) h(d)] = p_b(0) E[H(c) h'(d) | b = 0]
+        vd = dd - bd**2 / bb
+        inner = {LINEAR: sp.Rational(1, 2), ERF: D1[ERF].subs(var, vd) / 2,
+                 RELU: P2(CondCorr(cd, bc, bd, cc, dd, bb))}[t]
+        at0 = P2(Corr(bc, bb, cc)) * E1[t].subs(var, dd)
+        out.append(("HHG %d d/dbd" % t, form, bd, phi0(bb) * inner, None))
+        inner_c = {LINEAR: sp.Rational(1, 2), ERF: D1[ERF].subs(var, dd - cd**2 / cc) / 2,
+                   RELU: P2(CondCorr(bd, bc, cd, bb, dd, cc))}[t]
+        out.append(("HHG %d d/dcd" % t, form, cd, phi0(cc) * inner_c,
+                    at0.subs(bd, 0)))
+    return out
+
+
+def check_closed_forms(points=5, tol=1e-12):
+    """Every closed form against Price's theorem and its value at zero covariance, at random
+    positive-definite covariances (30 digits), before anything is written."""
+    rng = np.random.default_rng(11)
+    names = (aa, ab, bb, bc, bd, cc, cd, dd)
+    for label, form, x, target, at0 in price_targets():
+        f = explicit(form)
+        df = sp.diff(f, x) - explicit(target)
+        for _ in range(points):
+            W = rng.standard_normal((3, 5))
+            C = W @ W.T / 5
+            # fields (b, c, d) for the three-field forms; (a, b) = (b, d) for I2
+            vals = {bb: C[0, 0], bc: C[0, 1], bd: C[0, 2], cc: C[1, 1], cd: C[1, 2],
+                    dd: C[2, 2], aa: C[0, 0], ab: C[0, 2]}
+            vals = {k: sp.Float(v, 30) for k, v in vals.items() if k in names}
+            err = abs(sp.N(df.subs(vals), 30))
+            if not err < tol:
+                raise AssertionError("%s: Price's theorem fails by %s" % (label, err))
+            if at0 is not None:
+                vals0 = dict(vals)
+                vals0[x] = sp.S.Zero
+                if x == cd:
+                    vals0[bd] = sp.S.Zero
+                err = abs(sp.N((f - explicit(at0)).subs(vals0), 30))
+                if not err < tol:
+                    raise AssertionError("%s at zero covariance: off by %s" % (label, err))
 
 
 # ---------------------------------------------------------------- the ODE (sympy)
@@ -506,6 +579,7 @@ def rhs(y, K, M, T, A, acts, eta, eta_v, kappa, sigma2, train_v, work_C, work_c,
 
 
 def module_body(check=False):
+    check_closed_forms()
     u, w = np.polynomial.legendre.leggauss(NODES)
     u, w = (u + 1) / 2, w / 2
     rhs, _ = rhs_source()
