@@ -16,6 +16,7 @@ KINDS = {
     "sign-autoencoder": "odedyn.onebit.experiment",
     "group-sparse-autoencoder": "odedyn.groupsparse.experiment",
     "deep-autoencoder": "odedyn.manifold.experiment",
+    "committee": "odedyn.committee.experiment",
 }
 
 _MISSING = object()
