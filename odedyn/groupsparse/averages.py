@@ -7,9 +7,10 @@ Each part of the average is done as exactly as it can be:
   one representative support under the permutation-symmetric reduction (exact there, see
   odedyn.groupsparse.flow); a fixed random sample when C(M, K) exceeds ``max_supports``;
 * the amplitudes: one node when constant; otherwise a tensor Gauss-Legendre rule with
-  ``amplitude_nodes`` points per active entry (deterministic quadrature; the integrand has
-  kinks, so it converges algebraically: ``quadrature_error`` estimates it), replaced by a fixed
-  random sample when the tensor rule would exceed ``max_amplitude_nodes``;
+  ``amplitude_nodes`` points per active entry (default: the most whose tensor rule fits in
+  ``max_amplitude_nodes``, at most ``MAX_POINTS``; deterministic quadrature; the integrand has
+  kinks, so it converges algebraically: odedyn.groupsparse.accuracy estimates the error),
+  replaced by a fixed random sample when the tensor rule would exceed ``max_amplitude_nodes``;
 * the noise (sigma > 0 only): no elementary form exists for the group-sparse ReLU, so a fixed
   Monte Carlo sample of ``noise_draws`` antithetic pairs (+xi, -xi) per node.
 The nodes carry a block label (``blocks`` independent replicas of the random parts): the
@@ -22,6 +23,16 @@ from dataclasses import dataclass
 import numpy as np
 
 BLOCKS = 8
+MAX_POINTS = 64
+
+
+def default_points(dim, max_amplitude_nodes):
+    """The most Gauss-Legendre points per entry whose dim-fold tensor rule has at most
+    ``max_amplitude_nodes`` nodes (at least 2, at most MAX_POINTS)."""
+    n = 2
+    while n < MAX_POINTS and (n + 1) ** dim <= max_amplitude_nodes:
+        n += 1
+    return n
 
 
 @dataclass
@@ -32,6 +43,7 @@ class Nodes:
     mask: np.ndarray     # active groups (N x M)
     block: np.ndarray    # replica label (N) for standard errors
     random_parts: tuple  # which parts are Monte Carlo: subset of ("supports", "amplitudes", "noise")
+    amplitude_nodes: int = 1  # Gauss-Legendre points per active entry (1: constant amplitudes)
 
     @property
     def exact(self):
@@ -72,11 +84,15 @@ def amplitudes(lo, hi, dim, amplitude_nodes, max_amplitude_nodes, rng):
     return lo + (hi - lo) * rng.random((n, dim)), np.full(n, 1.0 / n), True
 
 
-def build(model, amplitude_nodes=4, noise_draws=16, max_supports=2000,
+def build(model, amplitude_nodes=None, noise_draws=16, max_supports=2000,
           max_amplitude_nodes=4096, seed=0, representative=False):
     """The nodes for ``model`` (an odedyn.groupsparse.GenerativeModel)."""
     rng = np.random.default_rng([seed, 6])
     K, g = model.active_groups, model.group_size
+    if model.constant_amplitude:
+        amplitude_nodes = 1
+    elif amplitude_nodes is None:
+        amplitude_nodes = default_points(K * g, max_amplitude_nodes)
     sup, sup_random = supports(model.M, K, max_supports, rng, representative)
     amp, amp_w, amp_random = amplitudes(*model.amplitude_range, K * g, amplitude_nodes,
                                         max_amplitude_nodes, rng)
@@ -97,7 +113,9 @@ def build(model, amplitude_nodes=4, noise_draws=16, max_supports=2000,
         S, w, mask = np.tile(S, (reps, 1)), np.tile(w, reps) / reps, np.tile(mask, (reps, 1))
         node, draw = np.tile(node, reps), np.repeat(np.tile(np.arange(noise_draws), 2), ns * na)
         random_parts += ("noise",)
-    # independent replicas: by node when supports or amplitudes are sampled (each node has its
-    # own noise draws), else by noise draw (an antithetic pair stays in one replica)
-    block = (node if (sup_random or amp_random) else draw) % BLOCKS
-    return Nodes(S, xi, w, mask, block, random_parts)
+    # independent replicas: by node when supports or amplitudes are sampled or the noise pairs
+    # are fewer than the blocks (each node has its own noise draws), else by noise draw (an
+    # antithetic pair stays in one replica)
+    by_node = sup_random or amp_random or noise_draws < BLOCKS
+    block = (node if by_node else draw) % BLOCKS
+    return Nodes(S, xi, w, mask, block, random_parts, amplitude_nodes)

@@ -41,8 +41,11 @@ def measure(W, model, kind, lam, test):
     return out
 
 
-def run(W0, model, kind, lam, lr, batch, steps, rng, test_samples, stop=None, advance=None):
-    """SGD from W0, recording the observables after each number of ``steps`` (increasing)."""
+def run(W0, model, kind, lam, lr, batch, steps, rng, test_samples, stop=None, advance=None,
+        observe=None):
+    """SGD from W0, recording the observables after each number of ``steps`` (increasing):
+    ``observe(W)`` when given (real data: odedyn.groupsparse.realdata), else ``measure`` on
+    fresh samples."""
     W = W0.copy()
     rec = []
     done = 0
@@ -57,5 +60,6 @@ def run(W0, model, kind, lam, lr, batch, steps, rng, test_samples, stop=None, ad
                 advance(1)
         if not np.all(np.isfinite(W)):
             raise NumericalError(lr * done, "SGD weights not finite (step %d)" % done)
-        rec.append(measure(W, model, kind, lam, model.sample(rng, test_samples)))
+        rec.append(observe(W) if observe is not None
+                   else measure(W, model, kind, lam, model.sample(rng, test_samples)))
     return rec

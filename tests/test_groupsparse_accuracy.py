@@ -1,0 +1,56 @@
+"""The group-sparse theory reports its real numerical error (odedyn.groupsparse.accuracy): the
+reported error bounds the distance to a converged reference (many amplitude points, many noise
+pairs) on the smallest configs that still have kinks inside the amplitude range (amplitudes
+[0.1, 1.5], threshold 0.3) and noise, both when the quadrature dominates and when the noise
+sample does."""
+import numpy as np
+import pytest
+
+from odedyn.config import experiment_from_dict
+
+OBSERVABLES = ("loss", "distance", "group_distance")
+
+
+def small(activation, noise, **theory):
+    cfg = {"model": {"kind": "group-sparse-autoencoder", "activation": activation,
+                     "threshold": 0.3},
+           "data": {"n": 30, "groups": 4, "group_size": 2, "active_groups": 1, "seed": 3,
+                    "amplitude_range": [0.1, 1.5], "noise": noise},
+           "training": {"lr": 0.1, "t_max": 6.0},
+           "init": {"distance": 0.4, "seed": 2},
+           "theory": dict({"max_amplitude_nodes": 10 ** 6}, **theory),
+           "output": {"n_times": 6}}
+    return experiment_from_dict(cfg)
+
+
+def reference(activation, noise):
+    return small(activation, noise, amplitude_nodes=48, noise_draws=48, seed=7,
+                 error_estimate=False).integrate()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("activation", ["group-sparse-relu", "relu"])
+@pytest.mark.parametrize("nodes,pairs", [(5, 8), (20, 1)])
+def test_reported_error_bounds_the_distance_to_a_converged_reference(activation, nodes, pairs):
+    ref = reference(activation, 0.05)
+    th = small(activation, 0.05, amplitude_nodes=nodes, noise_draws=pairs).integrate()
+    assert th.meta["check"]["replicas"] == 8
+    for name in OBSERVABLES:
+        gap = np.abs(th[name] - ref[name])
+        error = th[name + "_numerical_error"]
+        assert np.all(error >= gap), (name, gap, error)
+        assert th.meta["numerical_error"][name] == pytest.approx(error.max())
+    # the check is informative: the error is not a blanket, it is within 30x of the gap
+    assert th["loss_numerical_error"].max() < 30 * np.abs(th["loss"] - ref["loss"]).max()
+
+
+@pytest.mark.parametrize("activation", ["group-sparse-relu", "relu"])
+def test_noiseless_theory_error_is_the_quadrature_check(activation):
+    """No noise: every node is deterministic, one coarse check, and the bound holds against
+    a rule with 8x the points."""
+    ref = small(activation, 0.0, amplitude_nodes=64, error_estimate=False).integrate()
+    th = small(activation, 0.0, amplitude_nodes=8).integrate()
+    assert th.meta["check"]["replicas"] == 1
+    for name in OBSERVABLES:
+        assert np.all(th[name + "_numerical_error"] >= np.abs(th[name] - ref[name])), name
+    assert th["loss_numerical_error"].max() > 0
