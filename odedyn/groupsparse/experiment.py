@@ -183,9 +183,9 @@ def from_config(cfg, base_dir=".", D=None):
     reduction = th.string("reduction", "auto", ("auto", "full", "symmetric"))
     dynamics = th.string("dynamics", "gradient-flow", ("gradient-flow", "gradient-descent"))
     nodes = {"amplitude_nodes": th.integer("amplitude_nodes", None, minimum=2),
-             "noise_draws": th.integer("noise_draws", 8, minimum=averages.BLOCKS),
+             "noise_draws": th.integer("noise_draws", 8, minimum=1),
              "max_supports": th.integer("max_supports", 2000, minimum=averages.BLOCKS),
-             "max_amplitude_nodes": th.integer("max_amplitude_nodes", 1024, minimum=averages.BLOCKS),
+             "max_amplitude_nodes": th.integer("max_amplitude_nodes", 576, minimum=averages.BLOCKS),
              "seed": th.integer("seed", 0, minimum=0)}
     error_estimate = th.boolean("error_estimate", True)
     solver = {k: v for k, v in (("method", th.string("method", None, ("RK45", "RK23", "DOP853"))),
