@@ -8,6 +8,7 @@ at a few sizes: markers with error bars (bars: the spread over starts; the theor
 numerical error is in the numbers and is smaller)."""
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import NullFormatter
 
 from odedyn.figures import figure_main
 from odedyn.groupsparse.paper import LABELS
@@ -32,6 +33,8 @@ def make(out_dir, quick=False):
             ax.errorbar(np.array(sizes) * (1 + 0.04 * (c - 0.5)), m[:, 0], yerr=m[:, 1], fmt="o-",
                         ms=4, capsize=2, color=COLORS[c], label=LABELS[act])
         ax.set_xscale("log")
+        ax.set_xticks(sizes, [str(n) for n in sizes])
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("input dimension n")
         ax.set_ylabel(label)
     axes[0].legend(fontsize=8, title="t = 300, mean $\\pm$ s.e. over %d starts" % starts,

@@ -59,3 +59,19 @@ def test_noiseless_theory_error_is_the_quadrature_check(activation):
     for name in OBSERVABLES:
         assert np.all(th[name + "_numerical_error"] >= np.abs(th[name] - ref[name])), name
     assert th["loss_numerical_error"].max() > 0
+
+
+def test_cli_reports_the_numerical_error_in_json_and_npz(tmp_path, capsys):
+    import json
+
+    from odedyn.cli import main
+    from test_groupsparse import CONFIG
+    path = tmp_path / "c.toml"
+    path.write_text(CONFIG)
+    assert main(["integrate", str(path), "--json", "--out", str(tmp_path / "r.npz")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    for name in ("loss", "distance", "group_distance"):
+        error = np.array(out[name + "_numerical_error"])
+        assert error.shape == np.shape(out["t"]) and np.all(error > 0)
+    with np.load(tmp_path / "r.npz") as f:
+        assert np.allclose(f["loss_numerical_error"], out["loss_numerical_error"])
