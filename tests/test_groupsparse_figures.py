@@ -124,7 +124,10 @@ def test_parameter_recovery_table_group_sparse_is_not_worse_and_less_spread(out)
     """Final distance to A at t = 300 (n = 100, 4 starts; quick): both activations approach A
     from column distance 0.5; the group-sparse ReLU is not farther (paired difference above -2
     standard errors; measured +0.008 +- 0.007, not significant) and its spread over starts is
-    smaller (standard error 0.0012 against 0.0066), beyond the theory's numerical error."""
+    smaller (standard error 0.0012 against 0.0066). The theory's reported numerical error is
+    small for the group-sparse ReLU and for both group distances; the ReLU's column distance
+    moves along rotations inside groups, where the quadrature error accumulates (reported up to
+    1e-2: the table says so)."""
     nums = run("group-sparse-parameter-recovery", out, quick=True)
     row = nums["table"]["100"]
     gs, relu, diff = row["group-sparse-relu"], row["relu"], row["difference"]
@@ -132,4 +135,5 @@ def test_parameter_recovery_table_group_sparse_is_not_worse_and_less_spread(out)
         assert r["distance"][0] < 0.2 and r["group_distance"][0] < 0.2
     assert diff["distance"][0] > -2 * diff["distance"][1]
     assert relu["distance"][1] > 2 * gs["distance"][1]
-    assert row["numerical_error"] < 0.01
+    assert gs["distance_numerical_error"] < 1e-3 and gs["group_distance_numerical_error"] < 1e-3
+    assert relu["group_distance_numerical_error"] < 1e-3

@@ -23,6 +23,7 @@ without noise the integrand jumps, so the N-point error need not halve from N / 
 time (measured: early times of the noiseless ReLU, 8 points, error 1.7e-5 against a difference
 of 3e-6, while the largest difference over the trajectory is 7e-4). The factor 4 covers the
 t-quantile with 7 degrees of freedom at 99.5% (3.5) and the sample error in the difference.
+The ODE solver's own error (relative tolerance theory.rtol, 1e-5 by default) is not included.
 """
 import math
 
@@ -51,7 +52,8 @@ def check(make_flow, options, run):
     """Attach the numerical error to a theory Trajectory.
 
     make_flow(node_options) -> Flow; run(flow) -> Trajectory (the same times and solver as
-    the main curve); options: the main node options. Returns (curves, meta) to merge."""
+    the main curve); options: the main node options. Returns (the main Trajectory, the error
+    curves and the meta to merge into it)."""
     main = make_flow(options)
     traj = run(main)
     replicas = 1 if main.nodes.exact else REPLICAS

@@ -36,18 +36,19 @@ def mean_sem(values):
 
 
 def table(sizes, seeds, **kwargs):
-    """{n: {activation: {name: [mean, sem]}, "difference": {name: [mean, sem]}}} over
-    ``seeds`` starts; difference = ReLU minus group-sparse ReLU, paired by start."""
+    """{n: {activation: {name: [mean, sem], name + "_numerical_error": largest over starts},
+    "difference": {name: [mean, sem]}}} over ``seeds`` starts; difference = ReLU minus
+    group-sparse ReLU, paired by start; name = distance, group_distance."""
+    names = ("distance", "group_distance")
     rows = {}
     for n in sizes:
         runs = [final_distances(n, s, **kwargs) for s in seeds]
-        row = {act: {name: mean_sem([r[act][name] for r in runs])
-                     for name in ("distance", "group_distance")} for act in ACTIVATIONS}
+        row = {act: {name: mean_sem([r[act][name] for r in runs]) for name in names}
+               for act in ACTIVATIONS}
+        for act in ACTIVATIONS:
+            row[act].update({name + "_numerical_error": max(r[act][name + "_numerical_error"]
+                                                            for r in runs) for name in names})
         row["difference"] = {name: mean_sem([r["relu"][name] - r["group-sparse-relu"][name]
-                                             for r in runs])
-                             for name in ("distance", "group_distance")}
-        row["numerical_error"] = max(r[a][k] for r in runs for a in ACTIVATIONS
-                                     for k in ("distance_numerical_error",
-                                               "group_distance_numerical_error"))
+                                             for r in runs]) for name in names}
         rows[n] = row
     return rows
