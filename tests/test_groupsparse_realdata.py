@@ -76,3 +76,13 @@ def test_bad_real_data_config_names_the_key(section, key, value):
 def test_real_data_has_no_theory_curve():
     with pytest.raises(ConfigError, match="data.source"):
         digits().integrate()
+
+
+@pytest.mark.parametrize("name", ["recovery", "symmetric", "digits"])
+def test_every_group_sparse_example_builds(name):
+    import os
+
+    from odedyn.config import experiment
+    root = os.path.join(os.path.dirname(__file__), "..", "examples")
+    exp = experiment(os.path.join(root, "group_sparse_%s.toml" % name))
+    assert exp.error_estimate and exp.times[-1] > 0
