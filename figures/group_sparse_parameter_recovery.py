@@ -17,8 +17,8 @@ from odedyn.plotting import COLORS, save
 
 NAME = "group-sparse-parameter-recovery"
 DESCRIPTION = "final distance to A vs n, group-sparse ReLU vs ReLU, standard errors over starts"
-THEORY = {"max_amplitude_nodes": 576}   # 24 points per amplitude: the ReLU column distance
-# drifts along rotations inside groups, where 16 points leave errors up to 6e-3 (measured against
+THEORY = {"amplitude_nodes": 24}   # 24 points per amplitude: the ReLU column distance
+# drifts along rotations inside groups, where 10 or 16 points leave errors up to 6e-3 (against
 # 48 points at n = 100: 0.1389 / 0.1439 / 0.1448 at 16 / 24 / 48 points)
 
 

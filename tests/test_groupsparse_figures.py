@@ -104,7 +104,8 @@ def test_digits_figure_group_sparse_beats_the_relu_autoencoder_not_the_baselines
 def test_coding_figure_error_falls_with_active_units_and_relu_wins_per_unit(out):
     """Held-out reconstruction against code sparsity: more active units, lower error (both
     activations); at equal active units the ReLU reconstructs better (3 standard errors; the
-    ReLU curve interpolated linearly between its thresholds)."""
+    ReLU curve interpolated linearly between its thresholds; measured on the quick numbers:
+    0.087 and 0.038 lower, 4.5 and 3.7 standard errors)."""
     nums = run("group-sparse-coding", out, quick=True)
     curves = {}
     for act in ("group-sparse-relu", "relu"):
@@ -116,7 +117,9 @@ def test_coding_figure_error_falls_with_active_units_and_relu_wins_per_unit(out)
     inside = (gu[:, 0] > ru[0, 0]) & (gu[:, 0] < ru[-1, 0])
     assert inside.any()
     relu_at = np.interp(gu[inside, 0], ru[:, 0], re[:, 0])
-    assert np.all(ge[inside, 0] - relu_at > 3 * np.hypot(ge[inside, 1], re[:, 1].max()))
+    # standard error of the interpolant (1 - a) y1 + a y2 is at most (1 - a) s1 + a s2
+    relu_se = np.interp(gu[inside, 0], ru[:, 0], re[:, 1])
+    assert np.all(ge[inside, 0] - relu_at > 3 * np.hypot(ge[inside, 1], relu_se))
 
 
 @pytest.mark.slow

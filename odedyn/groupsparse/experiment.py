@@ -6,8 +6,10 @@ simulations (odedyn.groupsparse.simulate) from the same initial network W0, and 
 with --out (the generating A, W0 and the network W the theory ends at, W = A X + W0 Y).
 
 CONFIG sections: [model] activation, threshold; [data] n, groups, group_size, active_groups,
-dictionary, seed, amplitude_range, noise; [training] lr, batch, t_max; [init] distance + seed,
-or symmetric + scale, within, across, orthogonal, or weights; [theory] dynamics (gradient-flow, or gradient-descent: the
+dictionary, seed, amplitude_range, noise, or (real data, odedyn.groupsparse.realdata) source =
+"dataset", dataset, labels, preprocess, test_fraction, groups, group_size, seed; [training] lr,
+batch, t_max; [init] distance + seed, or symmetric + scale, within, across, orthogonal, or
+weights, or (real data) samples + seed, noise; [theory] dynamics (gradient-flow, or gradient-descent: the
 macroscopic map of full-batch GD with step training.lr), reduction,
 amplitude_nodes, noise_draws, max_supports, max_amplitude_nodes, seed, method, rtol, atol,
 error_estimate (the check of odedyn.groupsparse.accuracy: NAME_numerical_error curves);
