@@ -86,3 +86,20 @@ def test_every_group_sparse_example_builds(name):
     root = os.path.join(os.path.dirname(__file__), "..", "examples")
     exp = experiment(os.path.join(root, "group_sparse_%s.toml" % name))
     assert exp.error_estimate and exp.times[-1] > 0
+
+
+def test_mnist_format_images_and_labels(tmp_path):
+    """idx3-ubyte images (the autoencoder's reader) with idx1-ubyte labels (gzipped)."""
+    import gzip
+    rng = np.random.default_rng(2)
+    images = rng.integers(0, 256, size=(40, 4, 4), dtype=np.uint8)
+    labels = rng.integers(0, 3, size=40, dtype=np.uint8)
+    with gzip.open(tmp_path / "img.gz", "wb") as fh:
+        fh.write(np.array([2051, 40, 4, 4], dtype=">u4").tobytes() + images.tobytes())
+    with gzip.open(tmp_path / "lab.gz", "wb") as fh:
+        fh.write(np.array([2049, 40], dtype=">u4").tobytes() + labels.tobytes())
+    rows, lab = realdata.load_rows("mnist:" + str(tmp_path / "img.gz"), str(tmp_path / "lab.gz"))
+    assert rows.shape == (40, 16) and np.array_equal(rows[3], images[3].ravel())
+    assert np.array_equal(lab, labels)
+    with pytest.raises(ConfigError, match="data.dataset"):
+        realdata.load_rows("mnist:" + str(tmp_path / "lab.gz"))
