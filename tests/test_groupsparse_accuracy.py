@@ -75,3 +75,14 @@ def test_cli_reports_the_numerical_error_in_json_and_npz(tmp_path, capsys):
         assert error.shape == np.shape(out["t"]) and np.all(error > 0)
     with np.load(tmp_path / "r.npz") as f:
         assert np.allclose(f["loss_numerical_error"], out["loss_numerical_error"])
+
+
+def test_tolerance_refines_the_rule_until_the_reported_error_meets_it():
+    """theory.tolerance: noiseless, from 4 points the rule doubles until the reported error
+    of the loss and the distances is within 3e-4; the true error (against 64 points) is too."""
+    ref = small("relu", 0.0, amplitude_nodes=64, error_estimate=False).integrate()
+    th = small("relu", 0.0, amplitude_nodes=4, tolerance=3e-4).integrate()
+    assert th.meta["tolerance_met"] and th.meta["amplitude_nodes"] > 4
+    for name in OBSERVABLES:
+        assert th.meta["numerical_error"][name] <= 3e-4
+        assert np.max(np.abs(th[name] - ref[name])) <= 3e-4

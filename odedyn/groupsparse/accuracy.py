@@ -24,6 +24,9 @@ time (measured: early times of the noiseless ReLU, 8 points, error 1.7e-5 agains
 of 3e-6, while the largest difference over the trajectory is 7e-4). The factor 4 covers the
 t-quantile with 7 degrees of freedom at 99.5% (3.5) and the sample error in the difference.
 The ODE solver's own error (relative tolerance theory.rtol, 1e-5 by default) is not included.
+
+With ``theory.tolerance`` the rule is refined until the reported error of the loss and both
+distances is within it (``check``).
 """
 import math
 
@@ -34,6 +37,8 @@ from . import averages
 REPLICAS = 8
 SAMPLE_FACTOR = 4.0
 OBSERVABLES = ("loss", "distance", "group_distance", "support_accuracy", "cluster_accuracy")
+TOLERANCE_NAMES = ("loss", "distance", "group_distance")
+MAX_PAIRS = 256
 
 
 def coarse_options(options, points, replica):
@@ -48,14 +53,44 @@ def coarse_options(options, points, replica):
     return out
 
 
-def check(make_flow, options, run):
-    """Attach the numerical error to a theory Trajectory.
+def check(make_flow, options, run, tolerance=None):
+    """The main Trajectory with its numerical error: (trajectory, error curves, meta to merge).
 
     make_flow(node_options) -> Flow; run(flow) -> Trajectory (the same times and solver as
-    the main curve); options: the main node options. Returns (the main Trajectory, the error
-    curves and the meta to merge into it)."""
+    the main curve); options: the main node options. With a ``tolerance``, the rule is refined
+    until the reported error of the loss and both distances is within it: the amplitude points
+    double while the quadrature part dominates, else the noise pairs double; it stops (meta
+    ``tolerance_met`` false) when the rule would exceed max_amplitude_nodes or MAX_PAIRS."""
+    options = dict(options)
+    while True:
+        traj, curves, meta, parts, main = _check_once(make_flow, options, run)
+        if tolerance is None:
+            return traj, curves, meta
+        worst = {k: v for k, v in parts.items() if k in TOLERANCE_NAMES}
+        meta["tolerance"] = tolerance
+        meta["tolerance_met"] = all(q + smp <= tolerance for q, smp in worst.values())
+        meta["noise_draws"] = options.get("noise_draws")
+        if meta["tolerance_met"]:
+            return traj, curves, meta
+        quadrature = max(q for q, _ in worst.values())
+        sample = max(smp for _, smp in worst.values())
+        if quadrature >= sample:
+            points = 2 * main.nodes.amplitude_nodes
+            nodes = averages.rule_size(points, main.model.active_groups, main.g, main.symmetric)
+            if main.nodes.amplitude_nodes == 1 or nodes > options.get("max_amplitude_nodes",
+                                                                        4096):
+                return traj, curves, meta
+            options["amplitude_nodes"] = points
+        else:
+            if 2 * options.get("noise_draws", 16) > MAX_PAIRS:
+                return traj, curves, meta
+            options["noise_draws"] = 2 * options.get("noise_draws", 16)
+
+
+def _check_once(make_flow, options, run):
     main = make_flow(options)
     traj = run(main)
+    traj.meta["amplitude_nodes"] = main.nodes.amplitude_nodes
     replicas = 1 if main.nodes.exact else REPLICAS
     checks = []
     points = main.nodes.amplitude_nodes
@@ -64,7 +99,7 @@ def check(make_flow, options, run):
         checks.append((run(flow), len(flow.nodes.w)))
     names = [k for k in OBSERVABLES if k in traj.curves]
     scale = math.sqrt(np.mean([n for _, n in checks]) / len(main.nodes.w))
-    curves, summary = {}, {}
+    curves, summary, parts = {}, {}, {}
     for name in names:
         values = np.array([c[name] for c, _ in checks])
         sample = (values.std(axis=0, ddof=1) * scale if replicas > 1
@@ -72,7 +107,8 @@ def check(make_flow, options, run):
         gap = np.max(np.abs(traj[name] - values.mean(axis=0)))
         curves[name + "_numerical_error"] = gap + SAMPLE_FACTOR * sample
         summary[name] = float(np.max(curves[name + "_numerical_error"]))
+        parts[name] = (float(gap), float(SAMPLE_FACTOR * np.max(sample)))
     meta = {"numerical_error": summary,
             "check": {"replicas": replicas, "nodes": [n for _, n in checks],
                       "amplitude_nodes": max(1, math.ceil(points / 2))}}
-    return traj, curves, meta
+    return traj, curves, meta, parts, main

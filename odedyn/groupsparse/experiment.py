@@ -12,7 +12,8 @@ batch, t_max; [init] distance + seed, or symmetric + scale, within, across, orth
 weights, or (real data) samples + seed, noise; [theory] dynamics (gradient-flow, or gradient-descent: the
 macroscopic map of full-batch GD with step training.lr), reduction,
 amplitude_nodes, noise_draws, max_supports, max_amplitude_nodes, seed, method, rtol, atol,
-error_estimate (the check of odedyn.groupsparse.accuracy: NAME_numerical_error curves);
+error_estimate (the check of odedyn.groupsparse.accuracy: NAME_numerical_error curves),
+tolerance (refine the rule until the reported error is within it);
 [simulation] test_samples, seed; [output] n_times, t_first, times.
 """
 import time
@@ -49,6 +50,7 @@ class Experiment(BaseExperiment):
     sim_seed: int = 0
     dynamics: str = "gradient-flow"
     error_estimate: bool = True
+    tolerance: float = None
     config: dict = field(default_factory=dict)
     init: dict = field(default_factory=dict)
     final: dict = field(default_factory=dict)
@@ -110,7 +112,8 @@ class Experiment(BaseExperiment):
             return flow.integrate(*self.initial_state(), times, lr=lr, **self.solver)
 
         if self.error_estimate:
-            traj, curves, meta = accuracy.check(self.flow, self.node_options, run)
+            traj, curves, meta = accuracy.check(self.flow, self.node_options, run,
+                                                self.tolerance)
             traj.curves.update(curves)
             traj.meta.update(meta)
         else:
@@ -190,6 +193,9 @@ def from_config(cfg, base_dir=".", D=None):
              "max_amplitude_nodes": th.integer("max_amplitude_nodes", 576, minimum=averages.BLOCKS),
              "seed": th.integer("seed", 0, minimum=0)}
     error_estimate = th.boolean("error_estimate", True)
+    tolerance = th.number("tolerance", None, positive=True)
+    if tolerance is not None and not error_estimate:
+        raise ConfigError("theory.tolerance", tolerance, "needs theory.error_estimate = true")
     solver = {k: v for k, v in (("method", th.string("method", None, ("RK45", "RK23", "DOP853"))),
                                 ("rtol", th.number("rtol", None, positive=True)),
                                 ("atol", th.number("atol", None, positive=True))) if v is not None}
@@ -207,7 +213,8 @@ def from_config(cfg, base_dir=".", D=None):
     if D is not None:
         resolved["data"]["n"] = model.n
     exp = Experiment(model, activation, threshold, W0, times, lr, batch, reduction, nodes, solver,
-                     test_samples, sim_seed, dynamics, error_estimate, resolved, init)
+                     test_samples, sim_seed, dynamics, error_estimate, tolerance, resolved,
+                     init)
     if reduction == "symmetric":
         if not exp.is_symmetric():
             raise ConfigError("theory.reduction", "symmetric", "needs an orthonormal dictionary "
