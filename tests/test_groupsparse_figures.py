@@ -127,7 +127,7 @@ def test_parameter_recovery_table_group_sparse_is_not_worse_and_less_spread(out)
     """Final distance to A at t = 300 (n = 100, 4 starts; quick): both activations approach A
     from column distance 0.5; the group-sparse ReLU is not farther (paired difference above -2
     standard errors; measured +0.008 +- 0.007, not significant) and its spread over starts is
-    smaller (standard error 0.0012 against 0.0066). The theory's reported numerical error is
+    smaller (standard error 0.0012 against 0.0069). The theory's reported numerical error is
     small for the group-sparse ReLU and for both group distances; the ReLU's column distance
     moves along rotations inside groups, where the quadrature error accumulates (reported up to
     1e-2: the table says so)."""
