@@ -30,12 +30,14 @@ def make(out_dir, quick=False):
                 exp = experiment(DIGITS, model={"activation": act, "threshold": lam},
                                  init={"seed": seed}, training={"t_max": 50.0 if quick else 200.0})
                 sim = exp.simulate(seeds=1, progress=False)
-                runs.append([2 * sim["loss"][-1], sim["active_units"][-1], sim["active_groups"][-1]])
+                runs.append([2 * sim["loss"][-1], sim["active_units"][-1],
+                             sim["active_groups"][-1]])
             runs = np.array(runs)
             for k, name in enumerate(rows):
                 rows[name].append([runs[:, k].mean(), runs[:, k].std(ddof=1) / np.sqrt(starts)])
         rows = {k: np.array(v) for k, v in rows.items()}
-        numbers[act] = {"threshold": list(thresholds[act])} | {k: v.tolist() for k, v in rows.items()}
+        numbers[act] = {"threshold": list(thresholds[act])} | {k: v.tolist()
+                                                               for k, v in rows.items()}
         for ax, xname in zip(axes, ("active_units", "active_groups")):
             ax.errorbar(rows[xname][:, 0], rows["error"][:, 0], xerr=rows[xname][:, 1],
                         yerr=rows["error"][:, 1], fmt="o", ms=4, color=COLORS[c], capsize=2,

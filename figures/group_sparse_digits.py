@@ -16,7 +16,8 @@ from odedyn.groupsparse.realdata import cluster_of, clustering_scores
 from odedyn.plotting import COLORS, save
 
 NAME = "group-sparse-digits"
-DESCRIPTION = "clustering digits by the active group: accuracy and ARI vs ReLU AE, k-means, GMM, spectral"
+DESCRIPTION = ("clustering digits by the active group: accuracy and ARI vs ReLU AE, k-means, "
+               "GMM, spectral")
 METHODS = ("group-sparse ReLU AE", "ReLU AE", "k-means", "Gaussian mixture", "spectral")
 # thresholds with about the same number of active groups per held-out image (2.5 and 3.1 of 10;
 # explored 0.1-1.0 and 0.1-0.5: the accuracy of both rises slowly with the threshold)
@@ -59,7 +60,8 @@ def make(out_dir, quick=False):
     fig = plt.figure(figsize=(9.5, 6.4))
     ax = fig.add_axes([0.08, 0.58, 0.86, 0.36])
     x = np.arange(len(METHODS))
-    for k, (name, color) in enumerate((("accuracy", COLORS[0]), ("adjusted Rand index", COLORS[1]))):
+    bars = (("accuracy", COLORS[0]), ("adjusted Rand index", COLORS[1]))
+    for k, (name, color) in enumerate(bars):
         ax.bar(x + (k - 0.5) * 0.38, [stats[m][0][k] for m in METHODS], 0.38,
                yerr=[stats[m][1][k] for m in METHODS], capsize=3, color=color, label=name)
     ax.set_xticks(x, METHODS, fontsize=8)
