@@ -30,7 +30,9 @@ def make(out_dir, quick=False):
                               "SGD, " + LABELS[act])
         numbers[act] = {"t": sim.t, "distance_theory": th["distance"][at_sim],
                         "distance_sgd": sim["distance"], "distance_sgd_sem": sim["distance_sem"],
-                        "loss_theory": th["loss"][at_sim], "loss_sgd": sim["loss"]}
+                        "distance_theory_error": th["distance_numerical_error"][at_sim],
+                        "loss_theory": th["loss"][at_sim], "loss_sgd": sim["loss"],
+                        "loss_theory_error": th["loss_numerical_error"][at_sim]}
     axes[0].set_ylabel(r"mean column distance $|w_i - a_{\pi(i)}|$")
     axes[1].set_ylabel("loss")
     axes[1].set_yscale("log")

@@ -79,3 +79,64 @@ def test_radius_figure_shrinks_with_threshold_sparsity_and_coherence(out):
     assert at[400, 1, 0.3] - at[400, 1, 0.2] > margin and at[400, 1, 0.2] - at[400, 1, 0.05] > margin
     assert at[400, 2, 0.2] - at[400, 1, 0.2] > margin
     assert at[100, 1, 0.05] - at[400, 1, 0.05] > margin
+
+
+@pytest.mark.slow
+def test_digits_figure_group_sparse_beats_the_relu_autoencoder_not_the_baselines(out):
+    """Measured on the quick numbers (5 starts each): the group-sparse ReLU autoencoder
+    clusters held-out digits better than the ReLU autoencoder of the same width, and k-means,
+    the Gaussian mixture and spectral clustering all beat it."""
+    nums = run("group-sparse-digits", out, quick=True)
+    acc, ari = nums["accuracy"], nums["ari"]
+    methods = {"group-sparse ReLU AE", "ReLU AE", "k-means", "Gaussian mixture", "spectral"}
+    assert set(acc) == set(ari) == methods
+    for m in methods:
+        assert 0 < acc[m][0] <= 1 and acc[m][1] >= 0 and -1 < ari[m][0] <= 1
+    gs, relu = acc["group-sparse ReLU AE"], acc["ReLU AE"]
+    assert gs[0] - relu[0] > 3 * np.hypot(gs[1], relu[1])
+    for m in ("k-means", "Gaussian mixture", "spectral"):
+        assert acc[m][0] - gs[0] > 4 * np.hypot(acc[m][1], gs[1])
+        assert ari[m][0] - ari["group-sparse ReLU AE"][0] > 4 * np.hypot(
+            ari[m][1], ari["group-sparse ReLU AE"][1])
+
+
+@pytest.mark.slow
+def test_coding_figure_error_falls_with_active_units_and_relu_wins_per_unit(out):
+    """Held-out reconstruction against code sparsity: more active units, lower error (both
+    activations); at equal active units the ReLU reconstructs better (3 standard errors; the
+    ReLU curve interpolated linearly between its thresholds; measured on the quick numbers:
+    0.087 and 0.038 lower, 4.5 and 3.7 standard errors)."""
+    nums = run("group-sparse-coding", out, quick=True)
+    curves = {}
+    for act in ("group-sparse-relu", "relu"):
+        units, err = np.array(nums[act]["active_units"]), np.array(nums[act]["error"])
+        order = np.argsort(units[:, 0])
+        assert np.all(np.diff(err[order, 0]) < 0), act
+        curves[act] = units[order], err[order]
+    (gu, ge), (ru, re) = curves["group-sparse-relu"], curves["relu"]
+    inside = (gu[:, 0] > ru[0, 0]) & (gu[:, 0] < ru[-1, 0])
+    assert inside.any()
+    relu_at = np.interp(gu[inside, 0], ru[:, 0], re[:, 0])
+    # standard error of the interpolant (1 - a) y1 + a y2 is at most (1 - a) s1 + a s2
+    relu_se = np.interp(gu[inside, 0], ru[:, 0], re[:, 1])
+    assert np.all(ge[inside, 0] - relu_at > 3 * np.hypot(ge[inside, 1], relu_se))
+
+
+@pytest.mark.slow
+def test_parameter_recovery_table_group_sparse_is_not_worse_and_less_spread(out):
+    """Final distance to A at t = 300 (n = 100, 4 starts; quick): both activations approach A
+    from column distance 0.5; the group-sparse ReLU is not farther (paired difference above -2
+    standard errors; measured +0.008 +- 0.007, not significant) and its spread over starts is
+    smaller (standard error 0.0012 against 0.0069). The theory's reported numerical error is
+    small for the group-sparse ReLU and for both group distances; the ReLU's column distance
+    moves along rotations inside groups, where the quadrature error accumulates (reported up to
+    1e-2: the table says so)."""
+    nums = run("group-sparse-parameter-recovery", out, quick=True)
+    row = nums["table"]["100"]
+    gs, relu, diff = row["group-sparse-relu"], row["relu"], row["difference"]
+    for r in (gs, relu):
+        assert r["distance"][0] < 0.2 and r["group_distance"][0] < 0.2
+    assert diff["distance"][0] > -2 * diff["distance"][1]
+    assert relu["distance"][1] > 2 * gs["distance"][1]
+    assert gs["distance_numerical_error"] < 1e-3 and gs["group_distance_numerical_error"] < 1e-3
+    assert relu["group_distance_numerical_error"] < 1e-3

@@ -6,10 +6,14 @@ simulations (odedyn.groupsparse.simulate) from the same initial network W0, and 
 with --out (the generating A, W0 and the network W the theory ends at, W = A X + W0 Y).
 
 CONFIG sections: [model] activation, threshold; [data] n, groups, group_size, active_groups,
-dictionary, seed, amplitude_range, noise; [training] lr, batch, t_max; [init] distance + seed,
-or symmetric + scale, within, across, orthogonal, or weights; [theory] dynamics (gradient-flow, or gradient-descent: the
+dictionary, seed, amplitude_range, noise, or (real data, odedyn.groupsparse.realdata) source =
+"dataset", dataset, labels, preprocess, test_fraction, groups, group_size, seed; [training] lr,
+batch, t_max; [init] distance + seed, or symmetric + scale, within, across, orthogonal, or
+weights, or (real data) samples + seed, noise; [theory] dynamics (gradient-flow, or gradient-descent: the
 macroscopic map of full-batch GD with step training.lr), reduction,
-amplitude_nodes, noise_draws, max_supports, max_amplitude_nodes, seed, method, rtol, atol;
+amplitude_nodes, noise_draws, max_supports, max_amplitude_nodes, seed, method, rtol, atol,
+error_estimate (the check of odedyn.groupsparse.accuracy: NAME_numerical_error curves),
+tolerance (refine the rule until the reported error is within it);
 [simulation] test_samples, seed; [output] n_times, t_first, times.
 """
 import time
@@ -21,7 +25,7 @@ from ..config import (Section, check_sections, copy_config, load_weights, output
                       solver_from)
 from ..errors import ConfigError
 from ..experiment import Experiment as BaseExperiment
-from . import averages, simulate
+from . import accuracy, averages, realdata, simulate
 from .activation import ACTIVATIONS
 from .data import GenerativeModel, coherence, orthonormal_dictionary, random_dictionary
 from .flow import Flow, symmetric_basis
@@ -45,12 +49,16 @@ class Experiment(BaseExperiment):
     test_samples: int = 4000
     sim_seed: int = 0
     dynamics: str = "gradient-flow"
+    error_estimate: bool = True
+    tolerance: float = None
     config: dict = field(default_factory=dict)
     init: dict = field(default_factory=dict)
 
     error_name = "loss"
-    order_parameter_names = ("distance", "group_distance", "support_accuracy", "R", "Q")
-    headline_names = ("distance",)
+    order_parameter_names = ("distance", "group_distance", "support_accuracy", "R", "Q",
+                             "active_groups", "cluster_accuracy", "ari")
+    headline_names = ("distance", "loss_numerical_error", "distance_numerical_error",
+                      "group_distance_numerical_error")
     time_label = r"time $t$ (SGD steps $\times$ learning rate)"
 
     @property
@@ -82,21 +90,34 @@ class Experiment(BaseExperiment):
                 return False
         return True
 
-    def flow(self):
+    def flow(self, node_options=None):
         symmetric = {"auto": self.is_symmetric(), "full": False, "symmetric": True}[self.reduction]
         if symmetric and not self.is_symmetric():
             raise ConfigError("theory.reduction", "symmetric", "needs an orthonormal dictionary "
                               "and a permutation-symmetric start (init.symmetric = true)")
-        nodes = averages.build(self.model, representative=symmetric, **self.node_options)
+        nodes = averages.build(self.model, representative=symmetric,
+                               **(self.node_options if node_options is None else node_options))
         return Flow(self.model, self.kind, self.threshold, nodes, symmetric)
 
     # ------------------------------------------------------------ theory
     def integrate(self, times=None):
+        if isinstance(self.model, realdata.DataSet):
+            raise ConfigError("data.source", "dataset", "real data has no theory curve (no "
+                              "generating A): use odedyn simulate")
         t0 = time.perf_counter()
-        flow = self.flow()
         lr = self.lr if self.dynamics == "gradient-descent" else None
-        traj = flow.integrate(*self.initial_state(), self.times if times is None else times,
-                              lr=lr, **self.solver)
+        times = self.times if times is None else times
+
+        def run(flow):
+            return flow.integrate(*self.initial_state(), times, lr=lr, **self.solver)
+
+        if self.error_estimate:
+            traj, curves, meta = accuracy.check(self.flow, self.node_options, run,
+                                                self.tolerance)
+            traj.curves.update(curves)
+            traj.meta.update(meta)
+        else:
+            traj = run(self.flow())
         traj.meta["dynamics"] = self.dynamics
         traj.meta["integrate_s"] = time.perf_counter() - t0
         traj.meta["loss_mc_error"] = float(np.max(traj["loss_mc_error"]))
@@ -118,6 +139,8 @@ class Experiment(BaseExperiment):
         simulate.sgd_steps(state, n, self.model, self.kind, self.threshold, self.lr, self.batch)
 
     def sim_measure(self, state):
+        if isinstance(self.model, realdata.DataSet):  # measured on the held-out rows
+            return realdata.measure(state["W"], self.model, self.kind, self.threshold)
         return simulate.measure(state["W"], self.model, self.kind, self.threshold,
                                 self.model.sample(state["rng"], self.test_samples))
 
@@ -157,11 +180,15 @@ def from_config(cfg, base_dir=".", D=None):
     th = Section(cfg, "theory", required=False)
     reduction = th.string("reduction", "auto", ("auto", "full", "symmetric"))
     dynamics = th.string("dynamics", "gradient-flow", ("gradient-flow", "gradient-descent"))
-    nodes = {"amplitude_nodes": th.integer("amplitude_nodes", 3, minimum=1),
-             "noise_draws": th.integer("noise_draws", 8, minimum=averages.BLOCKS),
+    nodes = {"amplitude_nodes": th.integer("amplitude_nodes", None, minimum=2),
+             "noise_draws": th.integer("noise_draws", 8, minimum=1),
              "max_supports": th.integer("max_supports", 2000, minimum=averages.BLOCKS),
-             "max_amplitude_nodes": th.integer("max_amplitude_nodes", 1024, minimum=averages.BLOCKS),
+             "max_amplitude_nodes": th.integer("max_amplitude_nodes", 576, minimum=averages.BLOCKS),
              "seed": th.integer("seed", 0, minimum=0)}
+    error_estimate = th.boolean("error_estimate", True)
+    tolerance = th.number("tolerance", None, positive=True)
+    if tolerance is not None and not error_estimate:
+        raise ConfigError("theory.tolerance", tolerance, "needs theory.error_estimate = true")
     legacy = {k: th.raw(k) for k in ("method", "rtol", "atol") if th.has(k)}
     solver = solver_from(th, METHODS)  # [theory] method/rtol/atol: CONFIGs written before [solver]
     if "solver" in cfg:
@@ -179,7 +206,8 @@ def from_config(cfg, base_dir=".", D=None):
     if D is not None:
         resolved["data"]["n"] = model.n
     exp = Experiment(model, activation, threshold, W0, times, lr, batch, reduction, nodes, solver,
-                     test_samples, sim_seed, dynamics, resolved, init)
+                     test_samples, sim_seed, dynamics, error_estimate, tolerance, resolved,
+                     init)
     if reduction == "symmetric":
         if not exp.is_symmetric():
             raise ConfigError("theory.reduction", "symmetric", "needs an orthonormal dictionary "
@@ -188,6 +216,12 @@ def from_config(cfg, base_dir=".", D=None):
 
 
 def _model(ds, base_dir, D_override):
+    if ds.string("source", "generative", ("generative", "dataset")) == "dataset":
+        if D_override is not None:
+            raise ConfigError("--D", D_override, "a data set fixes n")
+        data = realdata.build(ds, base_dir)
+        ds.close()
+        return data
     g = ds.integer("group_size", minimum=1)
     M = ds.integer("groups", minimum=1)
     seed = ds.integer("seed", 0, minimum=0)
@@ -229,12 +263,23 @@ def _initial_network(ins, base_dir, model):
     at t = 150: 0.14, 0.18, 0.25 from 0.3, 0.6, 0.9), 1.2 is marginal (0.37-0.39, support
     accuracy 0.4-0.7), 1.5 fails for some seeds and 2.0 fails always (distance ~1.55, no support
     recovered)."""
-    A, (n, p) = model.A, model.A.shape
-    modes = [k for k in ("distance", "symmetric", "weights") if ins.has(k)]
+    n, p = model.n, model.p
+    modes = [k for k in ("distance", "symmetric", "weights", "samples") if ins.has(k)]
     if len(modes) != 1:
         raise ConfigError("init", sorted(ins.table), "give exactly one of init.distance, "
-                          "init.symmetric, init.weights")
-    if modes[0] == "distance":
+                          "init.symmetric, init.weights, init.samples")
+    real = isinstance(model, realdata.DataSet)
+    if modes[0] != "weights" and real != (modes[0] == "samples"):
+        raise ConfigError("init." + modes[0], ins.raw(modes[0]), "real data starts from "
+                          "init.samples = true or init.weights; a generative model from "
+                          "init.distance, init.symmetric or init.weights")
+    A = None if real else model.A
+    if modes[0] == "samples":
+        if not ins.boolean("samples"):
+            raise ConfigError("init.samples", False, "remove it, or set it to true")
+        W0 = model.start(ins.integer("seed", 0, minimum=0), ins.number("noise", 0.0,
+                                                                         nonnegative=True))
+    elif modes[0] == "distance":
         delta = ins.number("distance", nonnegative=True)
         U = np.random.default_rng([ins.integer("seed", 0, minimum=0), 4]).standard_normal((n, p))
         W0 = A + delta * U / np.linalg.norm(U, axis=0)

@@ -1,7 +1,9 @@
 """Settings shared by the group-sparse figures (figures/group_sparse_*.py) and their tests.
 Owns: the base CONFIG of the paper-style experiments (n = 100, M = 8 groups of g = 2, incoherent
-random dictionary, amplitudes uniform on [0.1, 1.5], noise 0.05, start at column distance 0.2)
-and building an Experiment from it with overrides."""
+random dictionary, amplitudes uniform on [0.1, 1.5], noise 0.05, start at column distance 0.2),
+the base CONFIG on real data (scikit-learn's digits, unit-norm rows, M = 10 groups of g = 4,
+started from training rows; examples/group_sparse_digits.toml) and building an Experiment from
+either with overrides."""
 from ..config import derive
 
 BASE = {
@@ -16,9 +18,19 @@ BASE = {
     "output": {"n_times": 15},
 }
 
+DIGITS = {
+    "model": {"kind": "group-sparse-autoencoder", "activation": "group-sparse-relu",
+              "threshold": 0.7},
+    "data": {"source": "dataset", "dataset": "digits", "preprocess": "unit-norm", "groups": 10,
+             "group_size": 4, "test_fraction": 0.25, "seed": 0},
+    "training": {"lr": 0.1, "batch": 64, "t_max": 200.0},
+    "init": {"samples": True, "seed": 0},
+    "output": {"n_times": 3},
+}
+
 LABELS = {"group-sparse-relu": "group-sparse ReLU", "relu": "ReLU with bias"}
 
 
-def experiment(**sections):
-    """Experiment from BASE with ``section={key: value}`` overrides."""
-    return derive(BASE, **sections)
+def experiment(base=None, **sections):
+    """Experiment from ``base`` (default BASE) with ``section={key: value}`` overrides."""
+    return derive(BASE if base is None else base, **sections)
