@@ -8,8 +8,8 @@ the entrywise maps they apply and the integrands of their averages.
 
 Prior side (x = s g, s ~ Bernoulli(p), g ~ N(0, 1/p), observed as y = x + sqrt(v) w):
 
-* ``bg_posterior_variance(y, p, v)``: Var[x | y] = pi1 (m1^2 + s1) - (pi1 m1)^2, with pi1(y) the
-  posterior weight of the slab (the logistic form of onebit_kernels.bg_posterior_mean), m1 =
+* ``bg_posterior(y, p, v)``: E[x | y] (as onebit_kernels.bg_posterior_mean) and
+  Var[x | y] = pi1 (m1^2 + s1) - (pi1 m1)^2, with pi1(y) the posterior weight of the slab (the logistic form), m1 =
   (1/p) y / (1/p + v) and s1 = (1/p) v / (1/p + v) the slab's posterior mean and variance. The
   script checks Tweedie's identity d E[x | y] / dy = Var[x | y] / v (exactly, at rational
   points, 30 digits): the divergence (Onsager term) of the denoiser is its posterior variance
@@ -82,7 +82,7 @@ def bg_posterior():
         gap = float(sp.N((slope - var_b / v).subs(point), 30))
         if abs(gap) > 1e-20:
             raise AssertionError("Tweedie's identity fails by %g at %s" % (gap, point))
-    return log_ratio, lr, var
+    return log_ratio, mean, var
 
 
 def sign_posterior():
@@ -132,14 +132,14 @@ def _print(expr):
 
 
 def module_body():
-    log_ratio, _, var = bg_posterior()
+    log_ratio, mean, var = bg_posterior()
     mean_z, var_z = sign_posterior()
     info = sign_information()
     parts = ['"""Scalar maps of the one-bit multi-layer decoder (see derivations/onebit_amp.py)."""\n',
              "import math\n\nfrom numba import njit\n\nfrom ..special import mills_ratio\n"]
     parts.append("\n\n" + function_source(
-        "bg_posterior_variance", ["y", "p", "v"], [var],
-        "Var[x | y = x + sqrt(v) w] for x = Bernoulli(p) N(0, 1/p) (= v d E[x | y] / dy).",
+        "bg_posterior", ["y", "p", "v"], [mean, var],
+        "(E, Var)[x | y = x + sqrt(v) w] for x = Bernoulli(p) N(0, 1/p) (Var = v dE/dy).",
         prelude=["log_ratio = min(700.0, max(-700.0, %s))" % _print(log_ratio)]))
     parts.append("\n\n" + function_source(
         "sign_posterior", ["m", "v", "sgn"], [mean_z, sp.Max(var_z, 0)],

@@ -51,9 +51,9 @@ def power_law(d, gap, se):
 
 
 def make(out_dir, quick=False):
-    d, samples = (1000, 1000) if quick else (2000, 4000)
-    scan = ({500: 4000, 2000: 4000} if quick else {500: 16000, 1000: 8000, 2000: 4000, 4000: 2000})
-    layers = np.arange(1, LAYERS + 1)
+    d, samples, depth = (500, 1000, 6) if quick else (2000, 4000, LAYERS)
+    scan = ({500: 4000, 2000: 2000} if quick else {500: 16000, 1000: 8000, 2000: 4000, 4000: 2000})
+    layers = np.arange(1, depth + 1)
     fig = plt.figure(figsize=(11, 6.2))
     grid = fig.add_gridspec(2, 3, width_ratios=(1, 1, 1.15))
     out = {"d": d, "samples": samples, "layers": layers.tolist(), "risk_by_layer": {},
@@ -61,8 +61,8 @@ def make(out_dir, quick=False):
            "linear": {}, "improvement": {}, "improvement_se": {}}
     for k, (p, r) in enumerate((p, r) for p in SPARSITIES for r in RATES):
         key = "p=%g,r=%g" % (p, r)
-        se_theory = state_evolution(Source("bernoulli-gaussian", p), r, LAYERS)["risk"]
-        mean, se, gain, gain_se, _ = simulate(p, r, d, samples, LAYERS, seed=k)
+        se_theory = state_evolution(Source("bernoulli-gaussian", p), r, depth)["risk"]
+        mean, se, gain, gain_se, _ = simulate(p, r, d, samples, depth, seed=k)
         out["risk_by_layer"][key] = mean.tolist()
         out["risk_se_by_layer"][key] = se.tolist()
         out["state_evolution_by_layer"][key] = se_theory.tolist()
@@ -85,11 +85,11 @@ def make(out_dir, quick=False):
             ax.legend(fontsize=7)
     # (e) finite-size gap against d
     p, r = GAP_POINT
-    se_theory = state_evolution(Source("bernoulli-gaussian", p), r, LAYERS)["risk"]
+    se_theory = state_evolution(Source("bernoulli-gaussian", p), r, depth)["risk"]
     ds = np.array(sorted(scan))
     gaps, gap_ses = [], []
     for dd in ds:
-        mean, se, _, _, _ = simulate(p, r, int(dd), scan[dd], LAYERS, seed=100)
+        mean, se, _, _, _ = simulate(p, r, int(dd), scan[dd], depth, seed=100)
         gaps.append(mean - se_theory)
         gap_ses.append(se)
     gaps, gap_ses = np.array(gaps), np.array(gap_ses)
@@ -98,7 +98,7 @@ def make(out_dir, quick=False):
                        "gap": gaps.tolist(), "gap_se": gap_ses.tolist()}
     fine = np.geomspace(ds[0] * 0.8, ds[-1] * 1.25, 50)
     for j, (layer, label) in enumerate(((0, "layer 1 (single denoiser)"),
-                                        (LAYERS - 1, "layer %d" % LAYERS))):
+                                        (depth - 1, "layer %d" % depth))):
         g, s = gaps[:, layer], gap_ses[:, layer]
         simulation_points(ax, ds, g, s, COLORS[j + 2], label=label)
         if len(ds) > 2:

@@ -36,8 +36,7 @@ evolution is used), so every sample is decoded on its own.
 import numpy as np
 from numba import njit
 
-from .._generated.onebit_amp import bg_posterior_variance, sign_posterior
-from .._generated.onebit_kernels import bg_posterior_mean
+from .._generated.onebit_amp import bg_posterior, sign_posterior
 from ..errors import NumericalError
 
 
@@ -68,8 +67,9 @@ def bg_prior_layer(R, v, p):
     for s in range(m):
         acc = 0.0
         for i in range(d):
-            X[s, i] = bg_posterior_mean(R[s, i], p, v[s])[0]
-            acc += bg_posterior_variance(R[s, i], p, v[s])[0]
+            mean, var = bg_posterior(R[s, i], p, v[s])
+            X[s, i] = mean
+            acc += var
         alpha[s] = acc / (d * v[s])
     return X, alpha
 

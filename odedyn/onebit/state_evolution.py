@@ -27,7 +27,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .._generated.onebit_amp import bg_posterior_variance, sign_information
+from .._generated.onebit_amp import bg_posterior, sign_information
 from ..errors import NumericalError
 
 #: half-width (in standard deviations) beyond which the Gaussian weight is dropped (< 1e-32)
@@ -65,7 +65,7 @@ def _gaussian_panels(f_args, breaks, x, w, kind):
 @njit(cache=True)
 def _integrand(kind, a, z):
     if kind == 0:                                    # Bernoulli-Gaussian posterior variance
-        return bg_posterior_variance(a[0] * z, a[1], a[2])[0]
+        return bg_posterior(a[0] * z, a[1], a[2])[1]
     return sign_information(a[0] * z)[0]             # the sign channel's information
 
 
