@@ -18,7 +18,7 @@ from odedyn.figures import figure_main
 from odedyn.onebit.amp import multilayer_decoder
 from odedyn.onebit.denoiser import haar_rows
 from odedyn.onebit.images import fitted_prior, preprocess, rate_experiment
-from odedyn.plotting import COLORS, plt, save, simulation_points
+from odedyn.plotting import COLORS, plt, save
 from odedyn.spectra import load_dataset
 
 NAME = "sign-images"
@@ -58,13 +58,14 @@ def draw(ax, rows, title):
     r = np.array([row["r"] for row in rows])
     grid = np.linspace(0.05, 1.0, 50)
     ax.plot(grid, 1 - 2 * grid / np.pi, "-", color="0.4", label=r"Gaussian $1 - 2r/\pi$")
-    for name, c, label in (("gd", COLORS[0], "gradient descent (A, B trained)"),
-                           ("denoiser", COLORS[1], "trained B + denoiser"),
-                           ("multilayer", COLORS[2], "trained B + multi-layer"),
-                           ("haar_denoiser", COLORS[3], "Haar B + denoiser"),
-                           ("haar_multilayer", COLORS[4], "Haar B + multi-layer")):
-        simulation_points(ax, r, [row[name] for row in rows], [row[name + "_se"] for row in rows],
-                          c, label=label)
+    for name, c, marker, label in (("gd", COLORS[0], "o", "gradient descent (A, B trained)"),
+                                   ("denoiser", COLORS[1], "s", "trained B + denoiser"),
+                                   ("multilayer", COLORS[2], "x", "trained B + multi-layer"),
+                                   ("haar_denoiser", COLORS[3], "^", "Haar B + denoiser"),
+                                   ("haar_multilayer", COLORS[4], "+", "Haar B + multi-layer")):
+        ax.errorbar(r, [row[name] for row in rows], yerr=[row[name + "_se"] for row in rows],
+                    fmt=marker, ms=6 if marker in "x+" else 4.5, mfc="none", color=c,
+                    elinewidth=1.0, capsize=1.5, label=label)
     ax.set_xlabel("rate $r = n/d$")
     ax.set_ylabel("held-out risk")
     ax.set_title(title, fontsize=9, loc="left")

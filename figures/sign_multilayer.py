@@ -27,7 +27,7 @@ SPARSITIES = (0.1, 0.3)
 RATES = (0.25, 0.5)
 LAYERS = 8
 GAP_POINT = (0.1, 0.5)
-CHUNK = 250
+CHUNK = 500
 
 
 def simulate(p, r, d, samples, layers, seed):
@@ -51,8 +51,8 @@ def power_law(d, gap, se):
 
 
 def make(out_dir, quick=False):
-    d, samples, depth = (500, 1000, 6) if quick else (2000, 4000, LAYERS)
-    scan = ({500: 4000, 2000: 2000} if quick else {500: 16000, 1000: 8000, 2000: 4000, 4000: 2000})
+    d, samples, depth = (500, 1000, 6) if quick else (1000, 4000, LAYERS)
+    scan = ({500: 4000, 2000: 2000} if quick else {500: 8000, 1000: 4000, 2000: 2000, 4000: 1000})
     layers = np.arange(1, depth + 1)
     fig = plt.figure(figsize=(11, 6.2))
     grid = fig.add_gridspec(2, 3, width_ratios=(1, 1, 1.15))
