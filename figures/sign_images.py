@@ -96,9 +96,9 @@ def make(out_dir, quick=False):
     for k, (key, *_rest) in enumerate(panels):
         r = [row["r"] for row in out[key]]
         ax.plot(r, [row["rotation_defect"] for row in out[key]], "o-", color=COLORS[k],
-                label="%s: max |singular value - 1|" % key)
+                label="%s: max |singular value - 1|" % key.replace("_", ", "))
         ax.plot(r, [row["gram_offdiag_max"] for row in out[key]], "s--", color=COLORS[k],
-                label="%s: max off-diagonal Gram" % key)
+                label="%s: max off-diagonal Gram" % key.replace("_", ", "))
     ax.set_xlabel("rate $r = n/d$")
     ax.set_ylabel("trained encoder (rows normalised)")
     ax.set_title("(%s) distance from a rotation" % "abcd"[len(panels)], fontsize=9, loc="left")

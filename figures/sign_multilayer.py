@@ -12,6 +12,7 @@ of non-zero entries minus p, both of known mean zero); the improvement of the la
 the single denoiser is a paired difference on the same samples.
 """
 import numpy as np
+from matplotlib.ticker import NullFormatter
 from scipy.optimize import curve_fit
 
 from odedyn.figures import figure_main
@@ -76,8 +77,8 @@ def make(out_dir, quick=False):
                           label="decoder, d = %d (SE bars)" % d)
         ax.axhline(se_theory[0], color=COLORS[1], ls=":", lw=1.2,
                    label="single denoiser (scalar MMSE)")
-        ax.set_title("(%s) p = %g, r = %g;  1 - 2r/$\\pi$ = %.3f" % ("abcd"[k], p, r, 1 - 2 * r / np.pi),
-                     fontsize=9, loc="left")
+        ax.set_title("(%s) p = %g, r = %g  (linear 1 - 2r/$\\pi$ = %.3f, off scale)"
+                     % ("abcd"[k], p, r, 1 - 2 * r / np.pi), fontsize=8.5, loc="left")
         ax.set_xlabel("layer $t$")
         ax.set_ylabel("risk")
         ax.set_xticks(layers)
@@ -108,6 +109,8 @@ def make(out_dir, quick=False):
                     label=r"fit $%.1f\, d^{-%.2f \pm %.2f}$" % (c, a, a_se))
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.set_xticks(ds, [str(v) for v in ds])
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("dimension $d$")
     ax.set_ylabel("simulated risk $-$ state evolution")
     ax.set_title("(e) finite-size gap, p = %g, r = %g" % (p, r), fontsize=9, loc="left")
