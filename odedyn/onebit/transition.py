@@ -29,6 +29,17 @@ def crossing(ps, values, level):
     return float("nan")
 
 
+def crossing_se(ps, values, ses, level):
+    """Standard error of ``crossing``: the standard error of the values at the crossing
+    (interpolated) over the slope of the bracketing segment (nan without a crossing)."""
+    for i in range(1, len(ps)):
+        if values[i - 1] < level <= values[i]:
+            w = (level - values[i - 1]) / (values[i] - values[i - 1])
+            se = np.hypot((1 - w) * ses[i - 1], w * ses[i])
+            return se * (ps[i] - ps[i - 1]) / (values[i] - values[i - 1])
+    return float("nan")
+
+
 def rotation_overlap(n, d, encoders=20):
     """Mean identity overlap of n rows of a Haar rotation (the rotation-like reference)."""
     return float(np.mean([observables(np.eye(d)[:, :n], haar_rows(n, d, s))["identity_overlap"]
@@ -37,7 +48,8 @@ def rotation_overlap(n, d, encoders=20):
 
 def scan(d, r, ps, seeds=3, t_max=40.0, eta=0.05, batch=200, width=0.1):
     """Train from ``seeds`` random networks at every p; the mean and standard error over seeds
-    of the end's KEYS, the identity's risk, and the critical p of the mean identity overlap."""
+    of the end's KEYS, the identity's risk, and the critical p of the mean identity overlap
+    (with the standard error that the overlaps' standard errors give it)."""
     n = max(1, int(round(r * d)))
     rows = []
     for p in ps:
@@ -55,6 +67,7 @@ def scan(d, r, ps, seeds=3, t_max=40.0, eta=0.05, batch=200, width=0.1):
         rows.append(row)
     reference = rotation_overlap(n, d)
     midpoint = (reference + 1) / 2
-    p_c = crossing(np.asarray(ps, float), [row["identity_overlap"] for row in rows], midpoint)
+    ps, ov = np.asarray(ps, float), [row["identity_overlap"] for row in rows]
     return {"d": d, "r": n / d, "rows": rows, "rotation_overlap": reference, "midpoint": midpoint,
-            "p_critical": p_c}
+            "p_critical": crossing(ps, ov, midpoint),
+            "p_critical_se": crossing_se(ps, ov, [row["identity_overlap_se"] for row in rows], midpoint)}
