@@ -118,6 +118,17 @@ def test_first_layer_is_the_single_denoiser():
     assert se["risk"][1] < se["risk"][0]
 
 
+def test_bad_rate_and_prior_are_config_errors():
+    from odedyn.errors import ConfigError
+    with pytest.raises(ConfigError, match="model.r"):
+        state_evolution(Source(), 1.5, 3)
+    with pytest.raises(ConfigError, match="data.source"):
+        prior_mmse(Source.sparse_rademacher(0.3), 1.0)
+    B = haar_rows(5, 10, 0)
+    with pytest.raises(ConfigError, match="data.source"):
+        list(multilayer_decoder(B, np.ones((2, 5)), Source.sparse_rademacher(0.3), 2))
+
+
 def test_gaussian_source_gains_nothing_from_more_layers():
     """For x ~ N(0, I) the Bayes risk of y = sign(Bx) is 1 - 2r/pi (z = Bx is i.i.d. N(0, 1)):
     state evolution stays there, and the decoder's later layers do not improve on layer 1 (paired

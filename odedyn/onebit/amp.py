@@ -37,7 +37,7 @@ import numpy as np
 from numba import njit
 
 from .._generated.onebit_amp import bg_posterior, sign_posterior
-from ..errors import NumericalError
+from ..errors import ConfigError, NumericalError
 
 
 @njit(cache=True)
@@ -79,7 +79,8 @@ def prior_layer(prior, R, v):
     if prior.kind == "gaussian" or prior.p == 1.0:
         return R / (1 + v[:, None]), 1 / (1 + v)
     if prior.kind != "bernoulli-gaussian":
-        raise ValueError("the decoder has gaussian and bernoulli-gaussian priors")
+        raise ConfigError("data.source", prior.kind, "the decoder has gaussian and "
+                          "bernoulli-gaussian priors")
     return bg_prior_layer(R, v, prior.p)
 
 

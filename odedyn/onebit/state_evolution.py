@@ -28,7 +28,7 @@ import numpy as np
 from numba import njit
 
 from .._generated.onebit_amp import bg_posterior, sign_information
-from ..errors import NumericalError
+from ..errors import ConfigError, NumericalError
 
 #: half-width (in standard deviations) beyond which the Gaussian weight is dropped (< 1e-32)
 Z_MAX = 12.0
@@ -114,7 +114,8 @@ def prior_mmse(source, v, rule=None):
     if source.kind == "gaussian" or source.p == 1.0:
         return v / (1.0 + v)
     if source.kind != "bernoulli-gaussian":
-        raise ValueError("prior MMSE implemented for gaussian and bernoulli-gaussian priors")
+        raise ConfigError("data.source", source.kind, "prior MMSE implemented for gaussian and "
+                          "bernoulli-gaussian priors")
     z, w = rule if rule is not None else gauss_legendre()
     return bg_mmse(source.p, v, z, w)
 
@@ -124,7 +125,7 @@ def state_evolution(source, r, layers, rule=None):
     recursion: {"risk": mmse_x(v_t), "v": v_t (input noise of layer t), "u": u_t (extrinsic
     prior-side variance after layer t)}, t = 1..layers."""
     if not 0 < r <= 1:
-        raise ValueError("state evolution needs a rate 0 < r <= 1, got %r" % r)
+        raise ConfigError("model.r", r, "state evolution needs a rate 0 < r <= 1")
     rule = rule if rule is not None else gauss_legendre()
     out = {"risk": [], "v": [], "u": []}
     u = 1.0
