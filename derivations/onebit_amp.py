@@ -9,10 +9,10 @@ the entrywise maps they apply and the integrands of their averages.
 Prior side (x = s g, s ~ Bernoulli(p), g ~ N(0, 1/p), observed as y = x + sqrt(v) w):
 
 * ``bg_posterior(y, p, v)``: E[x | y] (as onebit_kernels.bg_posterior_mean) and
-  Var[x | y] = pi1 (m1^2 + s1) - (pi1 m1)^2, with pi1(y) the posterior weight of the slab (the logistic form), m1 =
-  (1/p) y / (1/p + v) and s1 = (1/p) v / (1/p + v) the slab's posterior mean and variance. The
-  script checks Tweedie's identity d E[x | y] / dy = Var[x | y] / v (exactly, at rational
-  points, 30 digits): the divergence (Onsager term) of the denoiser is its posterior variance
+  Var[x | y] = pi1 (m1^2 + s1) - (pi1 m1)^2, with pi1(y) the posterior weight of the slab (the
+  logistic form), m1 = (1/p) y / (1/p + v) and s1 = (1/p) v / (1/p + v) the slab's posterior mean
+  and variance. The script checks Tweedie's identity d E[x | y] / dy = Var[x | y] / v (at
+  rational points, to 30 digits): the divergence (Onsager term) of the denoiser is its posterior variance
   over v, so the scalar MMSE and the mean divergence are one integral, mmse(v) = v E[eta'].
 
 Output side (z = Bx entrywise, seen through the message z ~ N(p, v) and y = sign z):
@@ -26,7 +26,7 @@ Output side (z = Bx entrywise, seen through the message z ~ N(p, v) and y = sign
   1 - phi(t)^2 / (Phi(t) Phi(-t)) (t = p / sqrt(v); the t phi(t) terms of the two signs cancel,
   checked symbolically). sign_information(t) = phi(t)^2 / (Phi(t) Phi(-t)) = 1 / (R(t) R(-t)), so
   the output-side MMSE is v (1 - E_p[sign_information(p / sqrt v)]) with p ~ N(0, 1 - v): a
-  one-dimensional integral, done by Gauss-Hermite quadrature in state_evolution.py.
+  one-dimensional integral, done by composite Gauss-Legendre quadrature in state_evolution.py.
 """
 import sys
 

@@ -22,7 +22,8 @@ from odedyn.plotting import COLORS, plt, save
 from odedyn.spectra import load_dataset
 
 NAME = "sign-images"
-DESCRIPTION = "one-bit AE on images (digits; MNIST/CIFAR-10 via ODEDYN_DATASET): GD, denoiser, multi-layer decoder"
+DESCRIPTION = ("one-bit AE on images (digits; MNIST/CIFAR-10 via ODEDYN_DATASET): GD, denoiser, "
+               "multi-layer decoder")
 LAYERS = 8
 
 

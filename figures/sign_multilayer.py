@@ -77,8 +77,9 @@ def make(out_dir, quick=False):
                           label="decoder, d = %d (SE bars)" % d)
         ax.axhline(se_theory[0], color=COLORS[1], ls=":", lw=1.2,
                    label="single denoiser (scalar MMSE)")
-        ax.set_title("(%s) p = %g, r = %g  (linear 1 - 2r/$\\pi$ = %.3f, off scale)"
-                     % ("abcd"[k], p, r, 1 - 2 * r / np.pi), fontsize=8.5, loc="left")
+        ax.set_title("(%s) p = %g, r = %g" % ("abcd"[k], p, r), fontsize=9, loc="left")
+        ax.text(0.97, 0.8, "linear $1 - 2r/\\pi$ = %.3f (off scale)" % (1 - 2 * r / np.pi),
+                transform=ax.transAxes, ha="right", fontsize=7.5, color="0.3")
         ax.set_xlabel("layer $t$")
         ax.set_ylabel("risk")
         ax.set_xticks(layers)
