@@ -14,18 +14,11 @@ from odedyn.onebit.experiment import single_blas_thread
 from odedyn.onebit.model import SignAutoencoder, observables
 from odedyn.onebit.simulate import train_on_samples
 from odedyn.onebit.sources import Source
+from odedyn.onebit.transition import crossing
 from odedyn.plotting import COLORS, plt, save
 
 NAME = "sign-phase-transition"
 DESCRIPTION = "one-bit AE, sparse Rademacher data: rotation below a critical p, identity above"
-
-
-def crossing(ps, values, level):
-    """First p where ``values`` (increasing through ``level``) crosses it, linearly interpolated."""
-    for i in range(1, len(ps)):
-        if values[i - 1] < level <= values[i]:
-            return ps[i - 1] + (level - values[i - 1]) * (ps[i] - ps[i - 1]) / (values[i] - values[i - 1])
-    return float("nan")
 
 
 def make(out_dir, quick=False):

@@ -7,15 +7,15 @@ y = (pi / 2r) sqrt(2/pi) B^T sign(B x) has E[y x^T] / d -> 1 and E|y|^2 / d = pi
 so y = x + w with per-entry noise variance v = pi/(2r) - 1 on average (models.md §3; for a random
 rotation the noise is asymptotically Gaussian and independent of x, the observation channel of
 approximate message passing). Applying the posterior-mean denoiser of the prior at noise v
-entrywise then gives the scalar MMSE(v), below the linear decoder's 1 - 2r/pi = v / (1 + v) . (1
-+ v) ... i.e. the MMSE of a Gaussian prior at the same noise, v / (1 + v) = 1 - 2r/pi.
+entrywise then gives the scalar MMSE(v), below the linear decoder's 1 - 2r/pi = v / (1 + v),
+the MMSE of a Gaussian prior at the same noise. This denoiser is the first layer of the
+multi-layer decoder of odedyn/onebit/amp.py.
 """
 import numpy as np
 from numba import njit
-from scipy.integrate import quad
 
 from .._generated.onebit_kernels import bg_posterior_mean
-from .sources import Source
+from .state_evolution import prior_mmse
 
 
 def noise_variance(r):
@@ -25,23 +25,17 @@ def noise_variance(r):
 
 def scalar_mmse(source, v):
     """E[(x - E[x | y])^2] for y = x + sqrt(v) w, x from ``source`` (Gaussian or Bernoulli-
-    Gaussian), by deterministic quadrature over the two Gaussian components of y."""
-    if source.kind == "gaussian":
-        return v / (1 + v)
-    p = source.p
-    second_moment = 0.0
-    for weight, var in ((p, 1 / p + v), (1 - p, v)):
-        s = np.sqrt(var)
-        f = lambda z: bg_posterior_mean(s * z, p, v)[0] ** 2 * np.exp(-z * z / 2) / np.sqrt(2 * np.pi)
-        second_moment += weight * quad(f, -np.inf, np.inf, epsabs=1e-13, epsrel=1e-12, limit=200)[0]
-    return 1 - second_moment
+    Gaussian), by deterministic quadrature (state_evolution.prior_mmse)."""
+    return prior_mmse(source, v)
 
 
 def haar_rows(n, d, seed):
-    """n orthonormal rows of a Haar-random d x d rotation."""
-    rng = np.random.default_rng([seed, 65537])
-    Q, R = np.linalg.qr(rng.standard_normal((d, d)))
-    return (Q * np.sign(np.diag(R)))[:, :n].T.copy()
+    """n orthonormal rows of a Haar-random d x d rotation: the QR factor of a d x n Gaussian
+    matrix with the signs of R's diagonal moved into Q (a uniform point of the Stiefel manifold,
+    the law of n rows of a Haar rotation; O(d n^2) work)."""
+    rng = np.random.default_rng([*np.atleast_1d(seed).tolist(), 65537])   # seed: int or ints
+    Q, R = np.linalg.qr(rng.standard_normal((d, n)))
+    return (Q * np.sign(np.diag(R))).T.copy()
 
 
 @njit(cache=True)
