@@ -67,7 +67,8 @@ def sample_measure(s):
 
 def train_on_samples(A0, B0, source, times, eta, batch, width, seed, test_samples=20000):
     """SGD on fresh minibatches from (A0, B0); at the steps nearest to ``times`` the risk on a
-    fixed test set drawn once (and its standard error) and the observables."""
+    fixed test set drawn once (and its standard error) and the observables; the final network
+    under "_final" (A, B)."""
     steps = np.unique(np.round(np.asarray(times) / eta).astype(np.int64))
-    return record(sample_steps, sample_measure,
-                  sample_training(A0, B0, source, eta, batch, width, seed, test_samples), steps)
+    state = sample_training(A0, B0, source, eta, batch, width, seed, test_samples)
+    return record(sample_steps, sample_measure, state, steps) | {"_final": (state["A"], state["B"])}
