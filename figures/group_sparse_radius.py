@@ -18,9 +18,9 @@ import numpy as np
 from odedyn.figures import figure_main
 from odedyn.groupsparse import averages
 from odedyn.groupsparse.activation import ACTIVATIONS
-from odedyn.groupsparse.data import GenerativeModel, orthonormal_dictionary
+from odedyn.groupsparse.model import GenerativeModel, orthonormal_dictionary
 from odedyn.groupsparse.fixedpoint import asymptotic_radius, symmetric_group_radius
-from odedyn.groupsparse.flow import Flow
+from odedyn.groupsparse.theory import Flow
 from odedyn.groupsparse.paper import experiment
 from odedyn.plotting import COLORS, save, simulation_points, theory_line
 

@@ -8,7 +8,8 @@ import numpy as np
 from odedyn.figures import figure_main
 from odedyn.integrate import output_times
 from odedyn.onebit.experiment import single_blas_thread
-from odedyn.onebit.model import Objective, SignAutoencoder, gradient_descent
+from odedyn.onebit.model import Objective, SignAutoencoder
+from odedyn.onebit.theory import gradient_descent
 from odedyn.onebit.simulate import fresh_risk
 from odedyn.onebit.sources import Source
 from odedyn.plotting import COLORS, plt, save, simulation_points, theory_line, time_axis

@@ -9,8 +9,8 @@ from odedyn.cli import main
 from odedyn.errors import ConfigError
 from odedyn.groupsparse import averages
 from odedyn.groupsparse.activation import ACTIVATIONS, activate, jacobian_apply
-from odedyn.groupsparse.data import GenerativeModel, random_dictionary
-from odedyn.groupsparse.flow import Flow, group_distances
+from odedyn.groupsparse.model import GenerativeModel, random_dictionary
+from odedyn.groupsparse.theory import Flow, group_distances
 from odedyn.groupsparse.paper import BASE, experiment
 from odedyn.groupsparse.simulate import weight_gradient
 

@@ -11,7 +11,8 @@ import pytest
 from odedyn.cli import main
 from odedyn.onebit import kernels
 from odedyn.onebit.experiment import from_config, single_blas_thread
-from odedyn.onebit.model import Objective, SignAutoencoder, gradient_flow
+from odedyn.onebit.model import Objective, SignAutoencoder
+from odedyn.onebit.theory import gradient_flow
 from odedyn.onebit.surrogate import SurrogateObjective, surrogate_mean_gradient
 
 CONFIG = """

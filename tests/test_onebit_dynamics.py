@@ -9,7 +9,8 @@ from odedyn.cli import main
 from odedyn.integrate import output_times
 from odedyn.onebit.denoiser import decoder_risks, haar_rows, noise_variance, scalar_mmse
 from odedyn.onebit.experiment import single_blas_thread
-from odedyn.onebit.model import Objective, SignAutoencoder, gradient_descent, gradient_flow
+from odedyn.onebit.model import Objective, SignAutoencoder
+from odedyn.onebit.theory import gradient_descent, gradient_flow
 from odedyn.onebit.simulate import fresh_risk
 from odedyn.onebit.sources import Source
 

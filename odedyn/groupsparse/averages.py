@@ -5,7 +5,7 @@ is evaluated, and the standard error those nodes carry.
 Each part of the average is done as exactly as it can be:
 * the active groups: every one of the C(M, K) supports, equally weighted (deterministic);
   one representative support under the permutation-symmetric reduction (exact there, see
-  odedyn.groupsparse.flow); a fixed random sample when C(M, K) exceeds ``max_supports``;
+  odedyn.groupsparse.theory); a fixed random sample when C(M, K) exceeds ``max_supports``;
 * the amplitudes: one node when constant; otherwise a tensor Gauss-Legendre rule with
   ``amplitude_nodes`` points per active entry (default: the most whose tensor rule fits in
   ``max_amplitude_nodes``, at most ``MAX_POINTS``; deterministic quadrature; the integrand has

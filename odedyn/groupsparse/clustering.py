@@ -8,7 +8,7 @@ from scipy.cluster.vq import kmeans2
 from scipy.optimize import linear_sum_assignment
 
 from .activation import activate
-from .flow import cluster_labels
+from .theory import cluster_labels
 
 
 def matched_accuracy(labels, truth, k):

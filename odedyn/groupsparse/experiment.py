@@ -1,7 +1,7 @@
 """A group-sparse-autoencoder experiment (``[model] kind = "group-sparse-autoencoder"``).
 
 Owns: building it from a CONFIG (see examples/group_sparse_*.toml), and running its theory
-curve (the gradient flow on the expected loss, odedyn.groupsparse.flow), its minibatch-SGD
+curve (the gradient flow on the expected loss, odedyn.groupsparse.theory), its minibatch-SGD
 simulations (odedyn.groupsparse.simulate) from the same initial network W0, and the arrays saved
 with --out (the generating A, W0 and the network W the theory ends at, W = A X + W0 Y).
 
@@ -27,8 +27,8 @@ from ..errors import ConfigError
 from ..experiment import Experiment as BaseExperiment
 from . import accuracy, averages, realdata, simulate
 from .activation import ACTIVATIONS
-from .data import GenerativeModel, coherence, orthonormal_dictionary, random_dictionary
-from .flow import Flow, symmetric_basis
+from .model import GenerativeModel, coherence, orthonormal_dictionary, random_dictionary
+from .theory import Flow, symmetric_basis
 
 SECTIONS = ("model", "data", "training", "init", "theory", "solver", "simulation", "output")
 METHODS = ("RK45", "RK23", "DOP853")
@@ -297,6 +297,7 @@ def _initial_network(ins, base_dir, model):
     else:
         W0 = np.asarray(load_weights(ins, base_dir, ("W",), exclusive=())["W"], dtype=float)
         if W0.shape != (n, p):
-            raise ConfigError("init.weights", path, "W must be %d x %d, got %s" % (n, p, W0.shape))
+            raise ConfigError("init.weights", ins.raw("weights"), "W must be %d x %d, got %s"
+                              % (n, p, W0.shape))
     ins.close()
     return W0, {"mode": modes[0]}

@@ -1,6 +1,6 @@
 """Where the gradient flow on the expected loss ends (seed 002). Owns: the network W* = A M*
 at which the expected-loss gradient vanishes, for an orthonormal dictionary (C = I) and
-noiseless data, within the symmetric span M = a I + b E1 + c E2 (odedyn.groupsparse.flow), and
+noiseless data, within the symmetric span M = a I + b E1 + c E2 (odedyn.groupsparse.theory), and
 its distance to A; and, for any dictionary, the asymptotic radius read off the flow itself
 (``asymptotic_radius``). Both measure the radius of the neighbourhood of A the flow converges to.
 
@@ -16,7 +16,7 @@ import numpy as np
 from scipy.optimize import root
 
 from ..errors import NumericalError
-from .flow import group_distances
+from .theory import group_distances
 
 
 def symmetric_fixed_point(flow, start=(1.1, 0.0, 0.0), tol=1e-12):
@@ -40,7 +40,7 @@ def symmetric_fixed_point(flow, start=(1.1, 0.0, 0.0), tol=1e-12):
 
 
 def symmetric_group_radius(flow, **kwargs):
-    """Group distance (odedyn.groupsparse.flow.group_distances) of the symmetric fixed point."""
+    """Group distance (odedyn.groupsparse.theory.group_distances) of the symmetric fixed point."""
     _, Mx, _ = symmetric_fixed_point(flow, **kwargs)
     return float(group_distances(Mx.T, Mx.T @ Mx, flow.C, flow.g).mean())
 

@@ -25,7 +25,7 @@ from ..errors import ConfigError
 from ..spectra import load_dataset, read_idx_images
 from .activation import activate, group_norms
 from .clustering import matched_accuracy
-from .flow import cluster_labels
+from .theory import cluster_labels
 
 PREPROCESSING = ("unit-norm", "centre", "whiten")
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import NumericalError
 from .activation import activate, jacobian_apply, support_recovered
-from .flow import cluster_labels, column_distances, group_distances
+from .theory import cluster_labels, column_distances, group_distances
 
 
 def weight_gradient(W, X, g, lam, kind):

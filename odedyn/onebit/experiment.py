@@ -31,7 +31,8 @@ from threadpoolctl import threadpool_limits
 from ..config import Section, check_sections, copy_config, output_times_from
 from ..errors import ConfigError
 from ..experiment import Experiment as BaseExperiment
-from .model import OBSERVABLES, Objective, SignAutoencoder, gradient_descent, gradient_flow
+from .model import OBSERVABLES, Objective, SignAutoencoder
+from .theory import gradient_descent, gradient_flow
 from .simulate import sample_measure, sample_steps, sample_training
 from .sources import Source
 
