@@ -9,7 +9,7 @@ import numpy as np
 
 from odedyn.figures import figure_main
 from odedyn.groupsparse.clustering import autoencoder_accuracy, kmeans_accuracy
-from odedyn.groupsparse.paper import experiment
+from odedyn_figures._group_sparse import experiment
 from odedyn.plotting import COLORS, save
 
 NAME = "group-sparse-clustering"

@@ -21,7 +21,7 @@ from odedyn.groupsparse.activation import ACTIVATIONS
 from odedyn.groupsparse.data import GenerativeModel, orthonormal_dictionary
 from odedyn.groupsparse.fixedpoint import asymptotic_radius, symmetric_group_radius
 from odedyn.groupsparse.flow import Flow
-from odedyn.groupsparse.paper import experiment
+from odedyn_figures._group_sparse import experiment
 from odedyn.plotting import COLORS, save, simulation_points, theory_line
 
 NAME = "group-sparse-radius"

@@ -5,7 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from odedyn.figures import figure_main
-from odedyn.groupsparse.paper import LABELS, experiment
+from odedyn_figures._group_sparse import LABELS, experiment
 from odedyn.plotting import COLORS, save, simulation_points, theory_line
 
 NAME = "group-sparse-recovery"

@@ -9,7 +9,7 @@ import numpy as np
 
 from odedyn.figures import figure_main
 from odedyn.groupsparse.activation import activate, support_recovered
-from odedyn.groupsparse.paper import LABELS, experiment
+from odedyn_figures._group_sparse import LABELS, experiment
 from odedyn.plotting import COLORS, save
 
 NAME = "group-sparse-support"

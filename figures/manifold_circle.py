@@ -11,7 +11,7 @@ while the training loss kept falling); a stratified sample has no gap above two 
 import matplotlib.pyplot as plt
 
 from odedyn.figures import figure_main
-from odedyn.manifold.plots import (along_panel, experiment, flow_and_sgd, reconstruction_panel,
+from odedyn_figures._manifold import (along_panel, experiment, flow_and_sgd, reconstruction_panel,
                                    time_panel)
 from odedyn.plotting import save
 

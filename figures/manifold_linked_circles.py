@@ -13,7 +13,7 @@ to 0.037 +- 0.001 at t = 12800 (4 initial networks)."""
 import matplotlib.pyplot as plt
 
 from odedyn.figures import figure_main
-from odedyn.manifold.plots import (along_panel, reconstruction_panel, summary, sweep_panels,
+from odedyn_figures._manifold import (along_panel, reconstruction_panel, summary, sweep_panels,
                                    time_panel, width_sweep)
 from odedyn.plotting import save
 

@@ -12,7 +12,7 @@ by the sample and the training time, not the width (width 32: 512 points give a 
 import matplotlib.pyplot as plt
 
 from odedyn.figures import figure_main
-from odedyn.manifold.plots import summary, sweep_panels, width_sweep
+from odedyn_figures._manifold import summary, sweep_panels, width_sweep
 from odedyn.plotting import save
 
 NAME = "manifold-scaling"

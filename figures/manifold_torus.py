@@ -5,7 +5,7 @@ bound."""
 import matplotlib.pyplot as plt
 
 from odedyn.figures import figure_main
-from odedyn.manifold.plots import experiment
+from odedyn_figures._manifold import experiment
 from odedyn.plotting import COLORS, save, theory_line, time_axis
 
 NAME = "manifold-torus"

@@ -11,7 +11,7 @@ from odedyn.groupsparse import averages
 from odedyn.groupsparse.activation import ACTIVATIONS, activate, jacobian_apply
 from odedyn.groupsparse.data import GenerativeModel, random_dictionary
 from odedyn.groupsparse.flow import Flow, group_distances
-from odedyn.groupsparse.paper import BASE, experiment
+from odedyn_figures._group_sparse import BASE, experiment
 from odedyn.groupsparse.simulate import weight_gradient
 
 

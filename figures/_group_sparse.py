@@ -2,7 +2,7 @@
 Owns: the base CONFIG of the paper-style experiments (n = 100, M = 8 groups of g = 2, incoherent
 random dictionary, amplitudes uniform on [0.1, 1.5], noise 0.05, start at column distance 0.2)
 and building an Experiment from it with overrides."""
-from ..config import derive
+from odedyn.config import derive
 
 BASE = {
     "model": {"kind": "group-sparse-autoencoder", "activation": "group-sparse-relu",

@@ -16,8 +16,8 @@ except ImportError:  # pragma: no cover
     def threadpool_limits(limits):
         return nullcontext()
 
-from ..config import experiment_from_dict
-from ..plotting import COLORS, simulation_points, theory_line, time_axis
+from odedyn.config import experiment_from_dict
+from odedyn.plotting import COLORS, simulation_points, theory_line, time_axis
 
 
 #: the figures integrate the flow by its Euler scheme with this step (see training.euler_flow)
