@@ -151,7 +151,18 @@ def _simulation_meta(exp, sim):
     wanted = np.asarray(exp.times, dtype=float)
     snapped = exp.snap_times(wanted)
     meta["times_snapped"] = bool(len(snapped) != len(wanted) or np.any(snapped != wanted))
+    meta.setdefault("time_step", _grid_step(exp))
     return meta
+
+
+def _grid_step(exp):
+    """The spacing of the grid ``exp.snap_times`` rounds to: the first positive snap of 2^k
+    (k rising) is the step itself, since 2^k then lies in [step/2, step)."""
+    for k in range(-60, 60):
+        snapped = exp.snap_times([2.0 ** k])
+        if len(snapped) and snapped[-1] > 0:
+            return float(snapped[-1])
+    return None
 
 
 def _interrupted(sim, exp, paths, on_stdout):

@@ -206,7 +206,7 @@ def experiment_from_dict(cfg, base_dir=".", **overrides):
     if not isinstance(model, dict):
         raise ConfigError("model", model, "missing section [model]")
     kind = model.get("kind", "autoencoder")
-    if kind not in known:
+    if not isinstance(kind, str) or kind not in known:
         raise ConfigError("model.kind", kind, "unknown; one of %s%s"
                           % (", ".join(sorted(known)), suggest(kind, known)))
     module = importlib.import_module(KINDS[kind])

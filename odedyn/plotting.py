@@ -116,13 +116,14 @@ def _note_hidden_bars(fig):
         for label, note in notes:
             text = next((t for t in leg.get_texts() if t.get_text() == label), None)
             if text is not None and not label.startswith("_"):
-                text.set_text("%s (%s)" % (label, note))
+                text.set_text(label[:-1] + "; %s)" % note if label.endswith(")")
+                              else "%s (%s)" % (label, note))
             else:
                 unlabelled.append(note)
         if unlabelled:
             note = BARS_HIDDEN if all(n == BARS_HIDDEN for n in unlabelled) else BARS_SOME_HIDDEN
             old = leg.get_title().get_text()
-            leg.set_title((old + "\n" if old else "") + "markers: " + note,
+            leg.set_title((old + "\n" if old else "") + "simulation: " + note,
                           prop={"size": 7})
 
 
@@ -152,20 +153,38 @@ def _data_points(ax):
     return np.vstack(pts) if pts else np.zeros((0, 2))
 
 
+#: where a legend may go inside its axes, in order of preference
+LEGEND_PLACES = ("upper right", "upper left", "lower left", "lower right", "center right",
+                 "center left", "upper center", "lower center", "center")
+
+
+def _covers(leg, pts):
+    box = leg.get_window_extent()
+    return bool(np.any((pts[:, 0] >= box.x0) & (pts[:, 0] <= box.x1) & (pts[:, 1] >= box.y0)
+                       & (pts[:, 1] <= box.y1)))
+
+
 def _clear_legends(fig):
-    """Move every legend that covers data outside its axes, to the right."""
+    """Move every legend that covers data: to the first place inside its axes where it covers
+    none, else below the axes (under the x label)."""
     fig.canvas.draw()
     for ax in fig.axes:
         leg = ax.get_legend()
         if leg is None:
             continue
-        box = leg.get_window_extent()
         pts = _data_points(ax)
-        inside = ((pts[:, 0] >= box.x0) & (pts[:, 0] <= box.x1) & (pts[:, 1] >= box.y0)
-                  & (pts[:, 1] <= box.y1))
-        if inside.any():
-            leg.set_bbox_to_anchor((1.02, 1.0), transform=ax.transAxes)
-            leg.set_loc("upper left")
+        if not _covers(leg, pts):
+            continue
+        for place in LEGEND_PLACES:
+            leg.set_loc(place)
+            if not _covers(leg, pts):
+                break
+        else:
+            renderer = fig.canvas.get_renderer()
+            below = min(ax.xaxis.get_tightbbox(renderer).y0, ax.get_window_extent().y0) - 4
+            y = ax.transAxes.inverted().transform((0, below))[1]
+            leg.set_bbox_to_anchor((0.5, y), transform=ax.transAxes)
+            leg.set_loc("upper center")
 
 
 def finish(fig):
@@ -206,7 +225,7 @@ def comparison_figure(theory, sim, error_name="error", order_names=("Q", "R"), t
                                                              sim.meta.get("seeds", 0)),
                           every=max(1, len(sim.t) // 30))
         ax.set_ylabel("reconstruction error" if error_name == "error" else error_name)
-        ax.legend()
+        ax.legend(fontsize=8)
         ax = axes[1]
         time_axis(ax, label=time_label)
         i = 0

@@ -43,10 +43,24 @@ def code_hash():
     return h.hexdigest()
 
 
+def dependencies():
+    """Names of the packages odedyn requires (its install_requires, from the installed metadata;
+    extras such as the test tools are left out)."""
+    import re
+    from importlib.metadata import PackageNotFoundError, requires
+    try:
+        reqs = requires("odedyn") or []
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        reqs = []
+    names = [re.match(r"[A-Za-z0-9_.-]+", r).group(0) for r in reqs if "extra ==" not in r]
+    return names or ["numpy", "scipy", "sympy", "numba", "matplotlib"]
+
+
 def versions():
+    """Versions of Python, odedyn and every package it requires (None: not installed)."""
     from importlib.metadata import PackageNotFoundError, version
     out = {"python": platform.python_version()}
-    for pkg in ("odedyn", "numpy", "scipy", "sympy", "numba", "matplotlib"):
+    for pkg in ["odedyn"] + dependencies():
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:

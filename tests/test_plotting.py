@@ -58,16 +58,28 @@ def test_unlabelled_points_get_the_note_in_the_legend_title():
     plt.close(fig)
 
 
-def test_legend_moved_off_the_data():
+def test_legend_moved_to_a_free_corner():
     fig, ax = plt.subplots(figsize=(4, 3))
-    x = np.linspace(0, 1, 200)
-    for k in range(6):  # lines through every corner of the axes
-        ax.plot(x, (x * (k + 1)) % 1, label="line %d" % k)
-    ax.plot(x, 1 - x)
+    x = np.linspace(0, 1, 50)
+    ax.plot(x, 1 - x, label="falling")  # through the upper left corner, the default place
     ax.legend(loc="upper left")
     plotting.finish(fig)
-    box = ax.get_legend().get_window_extent()
-    assert box.x0 >= ax.get_window_extent().x1  # now beside the axes
+    leg = ax.get_legend()
+    assert not plotting._covers(leg, plotting._data_points(ax))
+    assert ax.get_window_extent().contains(*leg.get_window_extent().p0)  # still inside
+    plt.close(fig)
+
+
+def test_legend_moved_below_when_no_corner_is_free():
+    fig, ax = plt.subplots(figsize=(4, 3))
+    x = np.linspace(0, 1, 200)
+    for k in range(6):  # saw teeth through every part of the axes
+        ax.plot(x, (x * (k + 1)) % 1, label="line %d" % k)
+    ax.legend(loc="upper left")
+    plotting.finish(fig)
+    leg = ax.get_legend()
+    assert not plotting._covers(leg, plotting._data_points(ax))
+    assert leg.get_window_extent().y1 <= ax.get_window_extent().y0
     plt.close(fig)
 
 

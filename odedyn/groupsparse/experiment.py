@@ -50,7 +50,8 @@ class Experiment(BaseExperiment):
     final: dict = field(default_factory=dict)
 
     error_name = "loss"
-    order_parameter_names = ("distance", "group_distance", "support_accuracy", "R", "Q")
+    order_parameter_names = ("R", "Q")
+    observable_names = ("distance", "group_distance", "support_accuracy")
     headline_names = ("distance",)
     time_label = r"time $t$ (SGD steps $\times$ learning rate)"
 
@@ -91,6 +92,10 @@ class Experiment(BaseExperiment):
         return Flow(self.model, self.kind, self.threshold, nodes, symmetric)
 
     # ------------------------------------------------------------ theory
+    def prepare(self):
+        """Compile (or load) the kernels of the dynamics: start-up, not integration time."""
+        self.integrate(self.times[:2])
+
     def integrate(self, times=None):
         t0 = time.perf_counter()
         flow = self.flow()
