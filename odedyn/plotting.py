@@ -23,7 +23,7 @@ COLORS = matplotlib.rcParamsDefault["axes.prop_cycle"].by_key()["color"]
 PNG_DPI = 300
 #: what the legend says of simulation markers whose standard-error bars all hide behind them
 BARS_HIDDEN = "error bars smaller than markers"
-BARS_SOME_HIDDEN = "error bars smaller than markers where not seen"
+BARS_SOME_HIDDEN = "error bars smaller than markers where not visible"
 
 
 def style():
@@ -101,8 +101,8 @@ def _bars_hidden(ax, points):
 def _note_hidden_bars(fig):
     """Say in each legend when simulation error bars hide behind their markers."""
     for ax in fig.axes:
-        notes = []
-        for points in ax.__dict__.get("_odedyn_points", []):
+        notes, sets = [], ax.__dict__.get("_odedyn_points", [])
+        for points in sets:
             verdict = _bars_hidden(ax, points)
             if verdict != "none":
                 notes.append((points[0].get_label(), BARS_HIDDEN if verdict == "all"
@@ -112,10 +112,12 @@ def _note_hidden_bars(fig):
         leg = ax.get_legend()
         if leg is None:
             leg = ax.legend(handles=[], fontsize=7)
+        # one note for the panel when it holds for all its markers, else beside each label
+        per_label = len({note for _, note in notes}) > 1 or len(notes) < len(sets)
         unlabelled = []
         for label, note in notes:
             text = next((t for t in leg.get_texts() if t.get_text() == label), None)
-            if text is not None and not label.startswith("_"):
+            if per_label and text is not None and not label.startswith("_"):
                 text.set_text(label[:-1] + "; %s)" % note if label.endswith(")")
                               else "%s (%s)" % (label, note))
             else:
@@ -123,8 +125,7 @@ def _note_hidden_bars(fig):
         if unlabelled:
             note = BARS_HIDDEN if all(n == BARS_HIDDEN for n in unlabelled) else BARS_SOME_HIDDEN
             old = leg.get_title().get_text()
-            leg.set_title((old + "\n" if old else "") + "simulation: " + note,
-                          prop={"size": 7})
+            leg.set_title((old + "\n" if old else "") + "markers: " + note, prop={"size": 7})
 
 
 def _data_points(ax):

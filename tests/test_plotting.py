@@ -47,8 +47,19 @@ def draw(sem, label="SGD"):
                                        plotting.BARS_SOME_HIDDEN)])
 def test_legend_says_when_bars_hide_behind_markers(sem, note):
     fig, ax = draw(sem)
-    texts = legend_texts(ax)
-    assert ("SGD (%s)" % note if note else "SGD") in texts, texts
+    said = ax.get_legend().get_title().get_text()
+    assert (note in said) if note else ("smaller" not in said), said
+    plt.close(fig)
+
+
+def test_note_beside_each_label_when_series_differ():
+    fig, ax = plt.subplots(figsize=(4, 3))
+    t = np.linspace(1, 10, 10)
+    plotting.simulation_points(ax, t, t, np.full(10, 1e-4), "C0", "tight")
+    plotting.simulation_points(ax, t, t + 3, np.full(10, 2.0), "C1", "loose")
+    ax.legend()
+    plotting.finish(fig)
+    assert legend_texts(ax) == ["tight (%s)" % plotting.BARS_HIDDEN, "loose"]
     plt.close(fig)
 
 
