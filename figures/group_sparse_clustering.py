@@ -37,7 +37,8 @@ def make(out_dir, quick=False):
             rows[name].append(np.mean(vals))
             rows[name + "_sem"].append(np.std(vals, ddof=1) / np.sqrt(repeats))
     fig, ax = plt.subplots(figsize=(5.0, 3.6))
-    ax.plot(noises, rows["theory"], "-", color=COLORS[0], label="theory (gradient flow)")
+    ax.plot(noises, rows["theory"], "-", marker="_", ms=14, color=COLORS[0],
+            label="theory (gradient flow)")
     simulation_points(ax, noises, rows["sgd"], rows["sgd_sem"], COLORS[0],
                       "group-sparse autoencoder (SGD)", ms=5)
     simulation_points(ax, noises, rows["kmeans"], rows["kmeans_sem"], COLORS[3], "k-means on x",
