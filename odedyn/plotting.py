@@ -7,7 +7,6 @@ PDF atomically.
 Importing this module changes nothing global: the style (``STYLE``) applies inside ``style()``,
 which ``odedyn figure``, ``figure_main`` and ``comparison_figure`` enter; the backend is the
 caller's (the CLI picks Agg for its own process)."""
-import contextlib
 import os
 
 import matplotlib

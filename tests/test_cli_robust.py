@@ -1,6 +1,5 @@
 """What a new user hits at the command line (issue 13): bad paths and files, broken pipes, file
 permissions, version and help. Every case exits 0, 2 with one line, or as Unix tools do."""
-import json
 import os
 import signal
 import subprocess
