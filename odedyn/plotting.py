@@ -57,8 +57,8 @@ def simulation_points(ax, t, y, sem, color, label=None, every=1, ms=3.5, **kw):
 
 
 def panel_labels(axes, start=0):
-    """(a), (b), ... at the top left of each panel, in order."""
-    for i, ax in enumerate(np.ravel(axes)):
+    """(a), (b), ... at the top left of each panel, in order (panels switched off skipped)."""
+    for i, ax in enumerate(ax for ax in np.ravel(axes) if ax.axison):
         ax.text(-0.02, 1.03, "(%s)" % chr(ord("a") + start + i), transform=ax.transAxes,
                 ha="right", va="bottom", fontweight="bold")
 
@@ -158,16 +158,36 @@ LEGEND_PLACES = ("upper right", "upper left", "lower left", "lower right", "cent
                  "center left", "upper center", "lower center", "center")
 
 
-def _covers(leg, pts):
+def _covered(leg, pts):
+    """How many of the display points ``pts`` the legend's box covers."""
     box = leg.get_window_extent()
-    return bool(np.any((pts[:, 0] >= box.x0) & (pts[:, 0] <= box.x1) & (pts[:, 1] >= box.y0)
-                       & (pts[:, 1] <= box.y1)))
+    return int(np.count_nonzero((pts[:, 0] >= box.x0) & (pts[:, 0] <= box.x1)
+                                & (pts[:, 1] >= box.y0) & (pts[:, 1] <= box.y1)))
+
+
+def _covers(leg, pts):
+    return _covered(leg, pts) > 0
+
+
+def _outside_places(fig, ax):
+    """(anchor in axes coordinates, loc) beside the axes: below its x label, right of it, above
+    its title."""
+    renderer = fig.canvas.get_renderer()
+    tight = ax.get_tightbbox(renderer)
+    inv = ax.transAxes.inverted()
+    below = inv.transform((0, tight.y0 - 4))[1]
+    right = inv.transform((tight.x1 + 4, 0))[0]
+    above = inv.transform((0, tight.y1 + 4))[1]
+    return [((0.5, below), "upper center"), ((right, 1.0), "upper left"),
+            ((0.5, above), "lower center")]
 
 
 def _clear_legends(fig):
     """Move every legend that covers data: to the first place inside its axes where it covers
-    none, else below the axes (under the x label)."""
+    none; else beside the axes where it meets no other panel; else (nowhere free) to the place
+    inside where it covers least."""
     fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
     for ax in fig.axes:
         leg = ax.get_legend()
         if leg is None:
@@ -180,11 +200,17 @@ def _clear_legends(fig):
             if not _covers(leg, pts):
                 break
         else:
-            renderer = fig.canvas.get_renderer()
-            below = min(ax.xaxis.get_tightbbox(renderer).y0, ax.get_window_extent().y0) - 4
-            y = ax.transAxes.inverted().transform((0, below))[1]
-            leg.set_bbox_to_anchor((0.5, y), transform=ax.transAxes)
-            leg.set_loc("upper center")
+            others = [o.get_tightbbox(renderer) for o in fig.axes
+                      if o is not ax and o.get_visible() and o.axison]
+            for anchor, loc in _outside_places(fig, ax):
+                leg.set_bbox_to_anchor(anchor, transform=ax.transAxes)
+                leg.set_loc(loc)
+                box = leg.get_window_extent(renderer)
+                if not any(box.overlaps(o) for o in others):
+                    break
+            else:
+                leg.set_bbox_to_anchor((0, 0, 1, 1), transform=ax.transAxes)
+                leg.set_loc(min(LEGEND_PLACES, key=lambda p: (leg.set_loc(p), _covered(leg, pts))[1]))
 
 
 def finish(fig):

@@ -109,3 +109,29 @@ def test_title_names_the_parameters():
     plotting.title(fig, "sequential PCA", K=3, activation="erf", lr=1.0)
     assert fig._suptitle.get_text() == "sequential PCA (K = 3, erf, learning rate = 1)"
     plt.close(fig)
+
+
+def test_legend_moved_beside_without_meeting_another_panel():
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(4, 5))
+    x = np.linspace(0, 1, 200)
+    for k in range(6):
+        top.plot(x, (x * (k + 1)) % 1, label="line %d" % k)
+    bottom.plot(x, x)
+    bottom.set_title("a panel below")
+    top.legend(loc="upper left")
+    fig.tight_layout()
+    plotting.finish(fig)
+    leg = top.get_legend()
+    assert not plotting._covers(leg, plotting._data_points(top))
+    renderer = fig.canvas.get_renderer()
+    assert not leg.get_window_extent(renderer).overlaps(bottom.get_tightbbox(renderer))
+    plt.close(fig)
+
+
+def test_panel_labels_skip_panels_switched_off():
+    fig, axes = plt.subplots(1, 3)
+    axes[1].axis("off")
+    plotting.panel_labels(axes)
+    assert [t.get_text() for t in axes[0].texts + axes[2].texts] == ["(a)", "(b)"]
+    assert not axes[1].texts
+    plt.close(fig)
