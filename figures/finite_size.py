@@ -6,7 +6,7 @@ import numpy as np
 from odedyn.autoencoder.experiment import configure
 from odedyn.compare import finite_size_scaling
 from odedyn.figures import figure_main
-from odedyn.plotting import COLORS, plt, save
+from odedyn.plotting import COLORS, plt, save, title
 
 NAME = "finite-size"
 DESCRIPTION = "theory-simulation distance against D, with the fitted power law"
@@ -26,6 +26,8 @@ def make(out_dir, quick=False):
     ax.set_xlabel("input dimension $D$")
     ax.set_ylabel(r"max$_t$ |error$_{\rm theory}$ - error$_{\rm SGD}$|")
     ax.legend()
+    title(fig, "Finite-size distance to the theory", K=exp.model.K, activation=exp.model.activation,
+          lr=exp.model.lr_encoder)
     fig.tight_layout()
     return {"D": Ds, "distance": d, "exponent": fss["exponent"], "rows": fss["rows"],
             "files": save(fig, out_dir, NAME)}

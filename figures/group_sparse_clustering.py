@@ -9,8 +9,8 @@ import numpy as np
 
 from odedyn.figures import figure_main
 from odedyn.groupsparse.clustering import autoencoder_accuracy, kmeans_accuracy
-from odedyn.groupsparse.paper import experiment
-from odedyn.plotting import COLORS, save
+from odedyn_figures._group_sparse import experiment
+from odedyn.plotting import COLORS, save, simulation_points, title
 
 NAME = "group-sparse-clustering"
 DESCRIPTION = "clustering accuracy of the active group vs k-means, against the noise"
@@ -37,14 +37,17 @@ def make(out_dir, quick=False):
             rows[name].append(np.mean(vals))
             rows[name + "_sem"].append(np.std(vals, ddof=1) / np.sqrt(repeats))
     fig, ax = plt.subplots(figsize=(5.0, 3.6))
-    ax.plot(noises, rows["theory"], "-", color=COLORS[0], label="theory (gradient flow)")
-    ax.errorbar(noises, rows["sgd"], yerr=rows["sgd_sem"], fmt="o", color=COLORS[0],
-                mfc="white", capsize=2, label="group-sparse autoencoder (SGD)")
-    ax.errorbar(noises, rows["kmeans"], yerr=rows["kmeans_sem"], fmt="s", color=COLORS[3],
-                mfc="white", capsize=2, label="k-means on x")
+    ax.plot(noises, rows["theory"], "-", marker="_", ms=14, color=COLORS[0],
+            label="theory (gradient flow)")
+    simulation_points(ax, noises, rows["sgd"], rows["sgd_sem"], COLORS[0],
+                      "group-sparse autoencoder (SGD)", ms=5)
+    simulation_points(ax, noises, rows["kmeans"], rows["kmeans_sem"], COLORS[3], "k-means on x",
+                      ms=5, fmt="s")
     ax.set_xlabel(r"noise $\sigma$")
     ax.set_ylabel("clustering accuracy (fresh samples)")
     ax.legend(fontsize=7)
+    title(fig, "Clustering by the active group, 16 groups of 2", n=exp.D,
+          activation="group-sparse ReLU", threshold=0.3, lr=exp.lr)
     fig.tight_layout()
     return dict(rows, noise=list(noises), files=save(fig, out_dir, NAME))
 

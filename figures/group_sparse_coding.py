@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from odedyn.figures import figure_main
-from odedyn.groupsparse.paper import DIGITS, LABELS, experiment
+from odedyn_figures._group_sparse import DIGITS, LABELS, experiment
 from odedyn.plotting import COLORS, save
 
 NAME = "group-sparse-coding"

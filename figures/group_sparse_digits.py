@@ -11,7 +11,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from odedyn.figures import figure_main
-from odedyn.groupsparse.paper import DIGITS, LABELS, experiment
+from odedyn_figures._group_sparse import DIGITS, LABELS, experiment
 from odedyn.groupsparse.realdata import cluster_of, clustering_scores
 from odedyn.plotting import COLORS, save
 

@@ -3,7 +3,7 @@ gradient flow (t = 300) for the group-sparse ReLU and the ReLU with bias at equa
 same data: one active group of 8 of 2, amplitudes uniform on [0.1, 1.5], noiseless; the same
 threshold 0.3), against the input size n; mean and standard error over independent starts (a
 fresh dictionary and initial network at column distance 0.5 per start, shared by both
-activations), and the paired difference (odedyn.groupsparse.recovery). The theory evaluated at
+activations), and the paired difference (figures/_group_sparse_recovery.py). The theory evaluated at
 a few sizes: markers joined by lines, error bars the spread over starts (standard error); the
 theory's own numerical error per activation is in the numbers (``*_numerical_error``)."""
 import matplotlib.pyplot as plt
@@ -11,8 +11,8 @@ import numpy as np
 from matplotlib.ticker import NullFormatter
 
 from odedyn.figures import figure_main
-from odedyn.groupsparse.paper import LABELS
-from odedyn.groupsparse.recovery import table
+from odedyn_figures._group_sparse import LABELS
+from odedyn_figures._group_sparse_recovery import table
 from odedyn.plotting import COLORS, save
 
 NAME = "group-sparse-parameter-recovery"

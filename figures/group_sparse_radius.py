@@ -21,8 +21,8 @@ from odedyn.groupsparse.activation import ACTIVATIONS
 from odedyn.groupsparse.model import GenerativeModel, orthonormal_dictionary
 from odedyn.groupsparse.fixedpoint import asymptotic_radius, symmetric_group_radius
 from odedyn.groupsparse.theory import Flow
-from odedyn.groupsparse.paper import experiment
-from odedyn.plotting import COLORS, save, simulation_points, theory_line
+from odedyn_figures._group_sparse import BASE, experiment
+from odedyn.plotting import COLORS, save, simulation_points, theory_line, title
 
 NAME = "group-sparse-radius"
 DESCRIPTION = "radius of the neighbourhood of A against threshold, sparsity and coherence"
@@ -101,7 +101,9 @@ def make(out_dir, quick=False):
     ax.set_ylabel(r"radius: group distance $\min_O |W_G O - A_G| / \sqrt{g}$")
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=7)
-    ax.set_title("where the flow ends: 8 groups of 2, noiseless, t = %g" % t_end, fontsize=9)
+    title(fig, "Where the flow ends: 8 groups of 2, noiseless, t = %g" % t_end,
+          activation="group-sparse ReLU", lr=BASE["training"]["lr"],
+          batch=BASE["training"]["batch"])
     fig.tight_layout()
     numbers["files"] = save(fig, out_dir, NAME)
     return numbers

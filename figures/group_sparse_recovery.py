@@ -5,8 +5,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from odedyn.figures import figure_main
-from odedyn.groupsparse.paper import LABELS, experiment
-from odedyn.plotting import COLORS, save, simulation_points, theory_line
+from odedyn_figures._group_sparse import LABELS, experiment
+from odedyn.plotting import COLORS, panel_labels, save, simulation_points, theory_line, title
 
 NAME = "group-sparse-recovery"
 DESCRIPTION = "distance of W to A against time, theory and SGD, group-sparse ReLU vs ReLU"
@@ -37,8 +37,10 @@ def make(out_dir, quick=False):
     axes[1].set_ylabel("loss")
     axes[1].set_yscale("log")
     axes[0].legend(fontsize=7)
-    fig.suptitle("n = 100, 8 groups of 2, one active group, noise 0.05, threshold 0.3, start at distance 0.5",
-                 fontsize=9)
+    panel_labels(axes)
+    title(fig, "Dictionary recovery: 8 groups of 2, one active, noise 0.05, start at distance 0.5",
+          n=exp.D, threshold=0.3, lr=exp.lr,
+          batch=exp.config["training"]["batch"])
     fig.tight_layout()
     numbers["files"] = save(fig, out_dir, NAME)
     return numbers

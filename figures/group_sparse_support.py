@@ -9,8 +9,8 @@ import numpy as np
 
 from odedyn.figures import figure_main
 from odedyn.groupsparse.activation import activate, support_recovered
-from odedyn.groupsparse.paper import LABELS, experiment
-from odedyn.plotting import COLORS, save
+from odedyn_figures._group_sparse import LABELS, experiment
+from odedyn.plotting import COLORS, save, simulation_points, title
 
 NAME = "group-sparse-support"
 DESCRIPTION = "support recovery against sparsity, group-sparse ReLU vs ReLU (fresh samples)"
@@ -40,15 +40,17 @@ def make(out_dir, quick=False):
                 th = exp.integrate(sim.t[[0, -1]])
                 X, S, _ = exp.model.sample(np.random.default_rng([7, K]), 20000)
                 theory.append(accuracy(th.arrays["W"], exp, X, S))
-        ax.errorbar(ks, sgd, yerr=sem, fmt="o", color=COLORS[i], mfc="white", capsize=2,
-                    label="SGD, " + LABELS[act])
-        ax.plot(ks[:len(theory)], theory, "-", color=COLORS[i], label="theory, " + LABELS[act])
+        simulation_points(ax, ks, sgd, sem, COLORS[i], "SGD, " + LABELS[act], ms=5)
+        ax.plot(ks[:len(theory)], theory, "-", marker="_", ms=14, color=COLORS[i],
+                label="theory, " + LABELS[act])
         numbers[act] = {"sgd": sgd, "sgd_sem": sem, "theory": theory}
     ax.set_xlabel("active groups per sample $K$ (of $M = 8$)")
     ax.set_ylabel("exact support recovery (fresh samples)")
     ax.set_xticks(ks)
     ax.set_ylim(0, 1.02)
     ax.legend(fontsize=7)
+    title(fig, "Support recovery", n=exp.D, threshold=exp.threshold, lr=exp.lr,
+          batch=exp.config["training"]["batch"])
     fig.tight_layout()
     numbers["files"] = save(fig, out_dir, NAME)
     return numbers

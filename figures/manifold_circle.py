@@ -11,9 +11,9 @@ while the training loss kept falling); a stratified sample has no gap above two 
 import matplotlib.pyplot as plt
 
 from odedyn.figures import figure_main
-from odedyn.manifold.plots import (along_panel, experiment, flow_and_sgd, reconstruction_panel,
-                                   time_panel)
-from odedyn.plotting import save
+from odedyn_figures._manifold import (along_panel, experiment, flow_and_sgd, manifold_title,
+                                      reconstruction_panel, time_panel)
+from odedyn.plotting import panel_labels, save
 
 NAME = "manifold-circle"
 DESCRIPTION = "circle through a 1-d bottleneck: reconstruction, exceptional arc, Borsuk-Ulam bound"
@@ -30,8 +30,8 @@ def make(out_dir, quick=False):
     axes[1].legend(fontsize=7, loc="center")
     along_panel(axes[2], exp, theta, r"angle $a$ on the circle")
     axes[2].legend(fontsize=7)
-    fig.suptitle("circle (r = 1) through a 1-d bottleneck, widths %s, t = %g"
-                 % (list(exp.net.encoder), flow.t[-1]), fontsize=10)
+    panel_labels(axes)
+    manifold_title(fig, "Circle (r = 1), t = %g" % flow.t[-1], exp)
     fig.tight_layout()
     return {"t": flow.t, "error": flow["error"], "max_error": flow["max_error"],
             "exceptional_measure": flow["exceptional_measure"], "bound": exp.bound,

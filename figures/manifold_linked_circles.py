@@ -13,9 +13,9 @@ to 0.037 +- 0.001 at t = 12800 (4 initial networks)."""
 import matplotlib.pyplot as plt
 
 from odedyn.figures import figure_main
-from odedyn.manifold.plots import (along_panel, reconstruction_panel, summary, sweep_panels,
-                                   time_panel, width_sweep)
-from odedyn.plotting import save
+from odedyn_figures._manifold import (along_panel, manifold_title, reconstruction_panel, summary,
+                                      sweep_panels, time_panel, width_sweep)
+from odedyn.plotting import panel_labels, save
 
 NAME = "manifold-linked-circles"
 DESCRIPTION = "two linked circles in R^3 through a 1-d bottleneck (the paper's example)"
@@ -42,8 +42,9 @@ def make(out_dir, quick=False):
     top[3].legend(fontsize=7)
     sweep_panels(axes[1], widths, runs, final, exp.bound, t_max)
     axes[1][3].axis("off")
-    fig.suptitle("two linked circles (r = 1) through a 1-d bottleneck, 256 stratified training points; "
-                 "top: widths %s, t = %g" % (list(exp.net.encoder), flow.t[-1]), fontsize=10)
+    panel_labels(axes)
+    manifold_title(fig, "Two linked circles (r = 1), 256 stratified training points; top: t = %g"
+                   % flow.t[-1], exp)
     fig.tight_layout()
     return summary(widths, seeds, t_max, final, exp) | {
         "t": flow.t, "error": flow["error"], "max_error_t": flow["max_error"],

@@ -12,8 +12,8 @@ by the sample and the training time, not the width (width 32: 512 points give a 
 import matplotlib.pyplot as plt
 
 from odedyn.figures import figure_main
-from odedyn.manifold.plots import summary, sweep_panels, width_sweep
-from odedyn.plotting import save
+from odedyn_figures._manifold import summary, sweep_panels, width_sweep
+from odedyn.plotting import panel_labels, save, title
 
 NAME = "manifold-scaling"
 DESCRIPTION = "circle: mean error and exceptional-set measure against width and time; max error vs bound"
@@ -27,8 +27,10 @@ def make(out_dir, quick=False):
                                    sampling="stratified")
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
     sweep_panels(axes, widths, runs, final, exp.bound, t_max)
-    fig.suptitle("circle (r = 1), 1-d bottleneck, two hidden layers per side, 128 stratified "
-                 r"training points, $\epsilon$ = %g" % exp.epsilon, fontsize=10)
+    panel_labels(axes)
+    title(fig, "Circle (r = 1), two hidden layers per side, 128 stratified training points",
+          bottleneck=exp.net.bottleneck, activation=exp.net.activation,
+          epsilon=exp.epsilon)
     fig.tight_layout()
     return summary(widths, seeds, t_max, final, exp) | {"files": save(fig, out_dir, NAME)}
 

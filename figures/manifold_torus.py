@@ -5,8 +5,8 @@ bound."""
 import matplotlib.pyplot as plt
 
 from odedyn.figures import figure_main
-from odedyn.manifold.plots import experiment
-from odedyn.plotting import COLORS, save, theory_line, time_axis
+from odedyn_figures._manifold import experiment
+from odedyn.plotting import COLORS, panel_labels, save, theory_line, time_axis, title
 
 NAME = "manifold-torus"
 DESCRIPTION = "torus in R^5: 3-d bottleneck embeds (max error falls); 1-d stays above R + r"
@@ -38,7 +38,9 @@ def make(out_dir, quick=False):
         ax.set_yscale("log")
         ax.set_ylabel(label + r" $|f(x) - x|$")
         ax.legend(fontsize=7)
-    fig.suptitle("torus R = 2, r = 1 in R^5, one hidden layer of %d per side" % width, fontsize=10)
+    panel_labels(axes)
+    title(fig, "Torus R = 2, r = 1 in $R^5$, gradient flow, one hidden layer of %d per side"
+          % width, activation="tanh")
     fig.tight_layout()
     out["files"] = save(fig, out_dir, NAME)
     return out

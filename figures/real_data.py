@@ -9,7 +9,8 @@ import numpy as np
 import odedyn
 from odedyn.compare import compare
 from odedyn.figures import figure_main
-from odedyn.plotting import COLORS, plt, save, simulation_points, theory_line, time_axis
+from odedyn.plotting import (COLORS, panel_labels, plt, save, simulation_points, theory_line,
+                             time_axis, title)
 
 NAME = "real-data"
 DESCRIPTION = "theory from the empirical spectrum vs SGD on real images (digits; CIFAR-10, Fashion-MNIST by path)"
@@ -41,12 +42,14 @@ def make(out_dir, quick=False, dataset=None):
                           else "SGD on Gaussian inputs, same spectrum", every=1)
     ev = exp.spectrum.eigenvalues
     ax.set_ylabel("reconstruction error")
-    ax.set_title("%s, D = %d, erf, K = 3" % (dataset.split(":")[0], exp.D), fontsize=9)
     ax.legend(fontsize=8)
     ax2.loglog(np.arange(1, len(ev) + 1), np.where(ev > 0, ev, np.nan), "o", ms=3, color=COLORS[2])
     ax2.set_xlabel(r"index $\tau$")
     ax2.set_ylabel(r"eigenvalue $\rho_\tau$ (Tr $\Omega$ / D = 1)")
     ax2.set_title("empirical spectrum", fontsize=9)
+    panel_labels((ax, ax2))
+    title(fig, "Real data: %s" % dataset.split(":")[0], K=3, activation="erf",
+          lr=exp.model.lr_encoder, D=exp.D)
     fig.tight_layout()
     numbers["D"] = exp.D
     numbers["files"] = save(fig, out_dir, NAME)

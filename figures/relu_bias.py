@@ -4,8 +4,8 @@ network with a trained encoder bias reaches a much lower error than the one with
 from odedyn.autoencoder.experiment import configure, pca_errors
 from odedyn.compare import compare
 from odedyn.figures import figure_main
-from odedyn.plotting import (COLORS, error_axis, plt, save, simulation_points, theory_line,
-                             time_axis)
+from odedyn.plotting import (COLORS, error_axis, panel_labels, plt, save, simulation_points,
+                             theory_line, time_axis, title)
 
 NAME = "relu-bias"
 DESCRIPTION = "ReLU autoencoder with and without a trained encoder bias"
@@ -38,6 +38,9 @@ def make(out_dir, quick=False):
     error_axis(ax, pca, "PCA error (K = 3)", "lines: theory, markers: SGD (D = %d)" % D)
     ax2.set_ylabel("trained encoder bias")
     ax2.legend(fontsize=8)
+    panel_labels((ax, ax2))
+    title(fig, "ReLU autoencoder with and without a trained encoder bias", K=3,
+          activation="ReLU", lr=exp.model.lr_encoder, D=D)
     fig.tight_layout()
     numbers["pca_error"] = pca
     numbers["files"] = save(fig, out_dir, NAME)

@@ -6,7 +6,8 @@ import numpy as np
 from odedyn.autoencoder.experiment import configure, decoder_overlaps, pca_errors
 from odedyn.compare import compare
 from odedyn.figures import figure_main
-from odedyn.plotting import COLORS, plt, save, simulation_points, theory_line, time_axis
+from odedyn.plotting import (COLORS, panel_labels, plt, save, simulation_points, theory_line,
+                             time_axis, title)
 
 NAME = "sequential-pca"
 DESCRIPTION = "erf autoencoder, K = 3: principal components learned one after another (plateaus)"
@@ -49,6 +50,9 @@ def make(out_dir, quick=False):
     handles, labels = ax2.get_legend_handles_labels()
     keep = [i for i, lab in enumerate(labels) if not lab.startswith("unit 1,")]
     ax2.legend([handles[i] for i in keep], [labels[i] for i in keep], fontsize=7, ncol=2)
+    panel_labels((ax, ax2))
+    title(fig, "Sequential learning of the principal components", K=3, activation="erf",
+          lr=exp.model.lr_encoder, D=exp.D)
     fig.tight_layout()
     files = save(fig, out_dir, NAME)
     # the plateaus: error at the end of each learning phase against the PCA errors

@@ -8,7 +8,7 @@ import numpy as np
 from odedyn.figures import figure_main
 from odedyn.onebit.denoiser import decoder_risks, haar_rows, noise_variance, scalar_mmse
 from odedyn.onebit.sources import Source
-from odedyn.plotting import COLORS, plt, save, simulation_points
+from odedyn.plotting import COLORS, plt, save, simulation_points, title
 
 NAME = "sign-denoiser"
 DESCRIPTION = "one-bit AE: posterior-mean denoiser after the linear decoder reaches the scalar MMSE"
@@ -37,7 +37,8 @@ def make(out_dir, quick=False):
                           [row[name + "_se"] for row in rows], c)
     ax.set_xlabel("rate $r = n/d$")
     ax.set_ylabel("risk")
-    ax.set_title("Bernoulli-Gaussian p = %g, Haar rotation encoder, d = %d" % (P, d), fontsize=9)
+    title(fig, "Denoiser after the linear decoder, Bernoulli-Gaussian p = %g" % P, d=d,
+          activation="sign", encoder="Haar rotation")
     ax.legend(fontsize=8)
     fig.tight_layout()
     return {"d": d, "p": P, "rows": rows, "files": save(fig, out_dir, NAME)}

@@ -10,7 +10,8 @@ from odedyn.onebit.experiment import single_blas_thread
 from odedyn.onebit.model import Objective, SignAutoencoder
 from odedyn.onebit.theory import gradient_flow
 from odedyn.onebit.simulate import fresh_risk
-from odedyn.plotting import COLORS, plt, save, simulation_points, theory_line, time_axis
+from odedyn.plotting import (COLORS, panel_labels, plt, save, simulation_points, theory_line,
+                             time_axis, title)
 
 NAME = "sign-gaussian"
 DESCRIPTION = "one-bit AE, Gaussian data: gradient flow reaches 1 - 2r/pi at a random rotation"
@@ -20,8 +21,8 @@ RATES = (0.25, 0.5, 1.0)
 def make(out_dir, quick=False):
     d, t_max = (40, 60.0) if quick else (100, 200.0)
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(9.5, 3.6))
-    time_axis(ax)
-    time_axis(ax2)
+    time_axis(ax, label=r"time $t$ (gradient flow)")
+    time_axis(ax2, label=r"time $t$ (gradient flow)")
     numbers = {"d": d, "t_max": t_max, "rates": {}}
     for k, r in enumerate(RATES):
         model = SignAutoencoder(d, int(round(r * d)))
@@ -46,9 +47,12 @@ def make(out_dir, quick=False):
     ax.set_title("dotted: $1 - 2r/\\pi$; markers: final network on 20000 fresh samples", fontsize=8)
     ax.legend()
     ax2.set_yscale("log")
-    ax2.set_ylabel("encoder shape (dashed: mean max |row entry|)")
+    ax2.plot([], [], "k--", label="identity overlap (mean max |row entry|)")
+    ax2.set_ylabel("encoder shape")
     ax2.legend(fontsize=7)
-    fig.suptitle("One-bit autoencoder, Gaussian source, d = %d: gradient flow" % d, fontsize=10)
+    panel_labels((ax, ax2))
+    title(fig, "One-bit autoencoder, Gaussian source: gradient flow", d=d,
+          activation="sign", r=", ".join("%g" % r for r in RATES))
     fig.tight_layout()
     numbers["files"] = save(fig, out_dir, NAME)
     return numbers

@@ -15,10 +15,14 @@ from odedyn.onebit.model import SignAutoencoder, observables
 from odedyn.onebit.simulate import train_on_samples
 from odedyn.onebit.sources import Source
 from odedyn.onebit.transition import crossing
-from odedyn.plotting import COLORS, plt, save
+from odedyn.plotting import COLORS, plt, save, simulation_points, title
 
 NAME = "sign-phase-transition"
 DESCRIPTION = "one-bit AE, sparse Rademacher data: rotation below a critical p, identity above"
+
+
+#: SGD step and minibatch of the training from samples
+LR, BATCH = 0.05, 200
 
 
 def make(out_dir, quick=False):
@@ -35,7 +39,7 @@ def make(out_dir, quick=False):
             model = SignAutoencoder(d, d, source)
             for s in range(seeds):
                 A0, B0 = model.random_network(seed=s)
-                rec = train_on_samples(A0, B0, source, [t_max], 0.05, 200, 0.1, seed=s,
+                rec = train_on_samples(A0, B0, source, [t_max], LR, BATCH, 0.1, seed=s,
                                        test_samples=5000)
                 overlap[i, s], risk[i, s] = rec["identity_overlap"][-1], rec["risk"][-1]
                 defect[i, s] = rec["rotation_defect"][-1]
@@ -43,14 +47,15 @@ def make(out_dir, quick=False):
     midpoint = (rotation + 1) / 2
     p_c = crossing(ps, mean, midpoint)
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    ax.errorbar(ps, mean, yerr=se, fmt="o", ms=4, color=COLORS[0], mfc="white", capsize=2,
-                label="trained from samples (%d seeds)" % seeds)
+    simulation_points(ax, ps, mean, se, COLORS[0], "trained from samples (%d seeds)" % seeds,
+                      ms=4)
     ax.axhline(rotation, color="k", ls=":", lw=1, label="Haar rotation")
     ax.axhline(1.0, color="k", ls="--", lw=1, label="identity up to permutation")
     ax.axvline(p_c, color=COLORS[1], lw=1.2, label="measured $p_c$ = %.2f" % p_c)
     ax.set_xlabel("fraction of non-zero entries $p$")
     ax.set_ylabel("mean over rows of max |normalised entry|")
-    ax.set_title("sparse Rademacher source, d = n = %d, t = %g" % (d, t_max), fontsize=9)
+    title(fig, "Sparse Rademacher source, t = %g" % t_max, d=d, n=d, activation="sign", lr=LR,
+          batch=BATCH)
     ax.legend(fontsize=8)
     fig.tight_layout()
     return {"d": d, "p": ps, "overlap": mean, "overlap_se": se, "risk": risk.mean(1), "rotation_defect": defect.mean(1),

@@ -12,7 +12,7 @@ from odedyn.onebit.model import Objective, SignAutoencoder
 from odedyn.onebit.theory import gradient_descent
 from odedyn.onebit.simulate import fresh_risk
 from odedyn.onebit.sources import Source
-from odedyn.plotting import COLORS, plt, save, simulation_points, theory_line, time_axis
+from odedyn.plotting import COLORS, plt, save, simulation_points, theory_line, time_axis, title
 
 NAME = "sign-sparse"
 DESCRIPTION = "one-bit AE, Bernoulli-Gaussian data: gradient descent still ends at 1 - 2r/pi"
@@ -24,7 +24,7 @@ def make(out_dir, quick=False):
     d, t_max, eta, batch = (80, 30.0, 0.25, 32) if quick else (200, 60.0, 0.25, 64)
     n = int(round(RATE * d))
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    time_axis(ax)
+    time_axis(ax, label=r"time $t$ (steps $\times$ learning rate)")
     numbers = {"d": d, "r": RATE, "target": 1 - 2 * RATE / np.pi, "sparsities": {}}
     for k, p in enumerate(SPARSITIES):
         model = SignAutoencoder(d, n, Source("bernoulli-gaussian", p))
@@ -47,8 +47,8 @@ def make(out_dir, quick=False):
     ax.set_ylabel("risk")
     ax.set_ylim(numbers["target"] - 0.1, numbers["target"] + 0.3)
     ax.legend()
-    ax.set_title("Bernoulli-Gaussian source, d = %d, r = %g (markers: fresh samples)" % (d, RATE),
-                 fontsize=9)
+    title(fig, "Bernoulli-Gaussian source; markers: fresh samples", d=d, activation="sign",
+          r=RATE, lr=eta, batch=batch)
     fig.tight_layout()
     numbers["files"] = save(fig, out_dir, NAME)
     return numbers

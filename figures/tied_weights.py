@@ -7,7 +7,7 @@ import numpy as np
 from odedyn.autoencoder.experiment import configure, pca_errors
 from odedyn.compare import compare
 from odedyn.figures import figure_main
-from odedyn.plotting import (COLORS, error_axis, plt, save, simulation_points, theory_line,
+from odedyn.plotting import (COLORS, error_axis, plt, save, simulation_points, theory_line, title,
                              time_axis)
 
 NAME = "tied-weights"
@@ -47,6 +47,8 @@ def make(out_dir, quick=False):
                     color=COLORS[i])
     pca = pca_errors(exp.spectrum, 2)[2]
     error_axis(ax, pca, "PCA error (K = 2)", "lines: theory, markers: SGD (D = %d)" % D)
+    title(fig, "Tied and untied weights", K=2, activation="erf and linear",
+          lr=exp.model.lr_encoder)
     fig.tight_layout()
     numbers["pca_error"] = pca
     numbers["files"] = save(fig, out_dir, NAME)

@@ -7,7 +7,8 @@ import numpy as np
 from odedyn.autoencoder.experiment import configure, decoder_overlaps, pca_errors
 from odedyn.compare import compare
 from odedyn.figures import figure_main
-from odedyn.plotting import (COLORS, error_axis, plt, save, simulation_points, theory_line,
+from odedyn.plotting import (COLORS, error_axis, panel_labels, plt, save, simulation_points,
+                             theory_line, title,
                              time_axis)
 
 NAME = "truncated-sgd"
@@ -52,7 +53,9 @@ def make(out_dir, quick=False):
         axm.grid(False)
     fig.colorbar(im, ax=axm, fraction=0.046)
     pca = pca_errors(exp.spectrum, K)[K]
-    error_axis(ax, pca, "PCA error (K = %d)" % K, "linear, K = %d; markers: SGD (D = %d)" % (K, D))
+    error_axis(ax, pca, "PCA error (K = %d)" % K, "markers: SGD (D = %d)" % D)
+    panel_labels([a for a in fig.axes if a.get_label() != "<colorbar>"])
+    title(fig, "Vanilla and truncated SGD", K=K, activation="linear", lr=exp.model.lr_encoder)
     fig.tight_layout()
     numbers["pca_error"] = pca
     numbers["files"] = save(fig, out_dir, NAME)

@@ -1,20 +1,36 @@
 """The ``odedyn`` command line (contract: ../shared/design/interface.md).
 
     odedyn integrate CONFIG [--json] [--out FILE.npz]
-    odedyn simulate  CONFIG [--seeds N] [--D N] [--json] [--out FILE.npz]
-    odedyn compare   CONFIG [--seeds N] [--D N] [--out DIR] [--json]
+    odedyn simulate  CONFIG [--seeds N] [--D N] [--workers N] [--no-progress] [--json] [--out FILE.npz]
+    odedyn compare   CONFIG [--seeds N] [--D N] [--workers N] [--no-progress] [--json] [--out DIR]
     odedyn figure    NAME [--out DIR] [--quick] [--json]   |   odedyn figure --list
+    odedyn example   NAME [--to DIR]                       |   odedyn example --list
 
-Owns: argument parsing, the JSON and file outputs, and exit codes (0 success, 2 bad input with
-a one-line message naming the key, 1 numerical trouble). Nothing is written on failure.
+Owns: argument parsing, the JSON and file outputs, and exit codes: 0 success, 2 bad input with a
+one-line message naming the key (output paths are checked before anything is computed), 1
+numerical trouble, 130 interrupted (Ctrl-C; a simulation saves what it measured), 141 when the
+reader of stdout has gone (``odedyn ... --json | head``), as for a Unix tool killed by SIGPIPE.
+Nothing is written on failure.
 """
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
 
 from .errors import ConfigError, NumericalError
+
+#: seconds of start-up (reading the CONFIG, loading or compiling kernels) after which the CLI says
+#: on stderr that it is compiling: numba compiles the kernels once (25-40 s), then caches them
+COMPILE_NOTICE_AFTER = 3.0
+
+D_HELP = ("the problem's size, the CONFIG rebuilt at it (random starts only): autoencoder: input "
+          "dimension D (spiked spectra); sign-autoencoder: data dimension d (n = r d units); "
+          "group-sparse-autoencoder: input dimension n (random or orthonormal dictionary); "
+          "deep-autoencoder: ambient dimension n of the embedded manifold")
 
 
 def _process_age():
@@ -30,36 +46,142 @@ def _process_age():
         return time.perf_counter() - IMPORT_TIME
 
 
+# ------------------------------------------------------------ checks before any computation
+def check_out(path, folder=False):
+    """ConfigError naming ``--out`` unless ``path`` can be written: a file path must not be a
+    folder, a folder path must not be a file, and the nearest existing folder above it must be a
+    writable folder."""
+    if path is None:
+        return
+    if folder and os.path.exists(path) and not os.path.isdir(path):
+        raise ConfigError("--out", path, "exists and is not a folder")
+    if not folder:
+        for p in (path, os.path.splitext(path)[0] + ".json"):
+            if os.path.isdir(p):
+                raise ConfigError("--out", path, "%s is a folder; give a FILE.npz" % p)
+    above = os.path.abspath(path if folder else os.path.dirname(os.path.abspath(path)))
+    while not os.path.exists(above):
+        above = os.path.dirname(above)
+    if not os.path.isdir(above):
+        raise ConfigError("--out", path, "%s is not a folder" % above)
+    if not os.access(above, os.W_OK | os.X_OK):
+        raise ConfigError("--out", path, "folder %s is not writable" % above)
+
+
+@contextlib.contextmanager
+def _startup():
+    """Say on stderr when start-up takes long: the first run compiles the kernels."""
+    timer = threading.Timer(COMPILE_NOTICE_AFTER, lambda: print(
+        "odedyn: compiling kernels (once: numba caches them for the next runs) ...",
+        file=sys.stderr, flush=True))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+def _experiment(args, simulate=False):
+    """The experiment of ``args.config`` (with --D), its kernels compiled (start-up), and the
+    CONFIG as resolved (every value the family read, defaults included)."""
+    from .config import experiment, recording
+    from .experiment import Experiment
+    with _startup(), recording() as resolved:
+        exp = experiment(args.config, **({"D": args.D} if getattr(args, "D", None) else {}))
+        exp.prepare()
+        if simulate and type(exp).sim_start is not Experiment.sim_start:
+            exp.sim_advance(exp.sim_start(0), 0)  # compile the learning rule's kernel
+    return exp, _resolved(exp.config, resolved)
+
+
+def _resolved(given, read):
+    """``given`` (the CONFIG) with every value the family read laid over it, defaults included."""
+    out = {k: dict(v) if isinstance(v, dict) else v for k, v in given.items()}
+    for section, values in read.items():
+        if isinstance(out.get(section, {}), dict):
+            out[section] = dict(out.get(section, {}), **values)
+    return out
+
+
+# ------------------------------------------------------------ output
 def _curves_json(traj, exp, sem=False):
-    """t, the error curve and the headline curves at the top level, the order parameters
-    under "order_parameters" (with "_sem" twins for simulations)."""
+    """t, the error curve (under its paper name and as "error"), the headline curves at the top
+    level, the order parameters under "order_parameters", other observables under
+    "observables"; for simulations "_sem" twins and the seeds behind each time ("n_seeds")."""
+    def pick(names, suffix=""):
+        return {n: traj[n + suffix] for n in names if n + suffix in traj.curves}
+
     top = (exp.error_name,) + tuple(exp.headline_names)
-    names = exp.order_parameter_names
-    out = {"t": traj.t} | {n: traj[n] for n in top if n in traj.curves}
-    out["order_parameters"] = {n: traj[n] for n in names if n in traj.curves}
+    out = {"t": traj.t} | pick(top)
+    out["error"] = traj[exp.error_name]
+    out["order_parameters"] = pick(exp.order_parameter_names)
+    out["observables"] = pick(exp.observable_names)
     if sem:
-        out |= {n + "_sem": traj[n + "_sem"] for n in top if n + "_sem" in traj.curves}
-        out["order_parameters_sem"] = {n: traj[n + "_sem"] for n in names
-                                       if n + "_sem" in traj.curves}
+        out |= {n + "_sem": v for n, v in pick(top, "_sem").items()}
+        out["error_sem"] = traj[exp.error_name + "_sem"]
+        out["order_parameters_sem"] = pick(exp.order_parameter_names, "_sem")
+        out["observables_sem"] = pick(exp.observable_names, "_sem")
+        if "n_seeds" in traj.curves:
+            out["n_seeds"] = traj["n_seeds"]
     return out
 
 
 def _arrays(traj, prefix=""):
     return {prefix + k: v for k, v in (traj.curves | traj.arrays).items()
-            if not k.endswith("_seeds")} | {prefix + "t": traj.t}
+            if not k.endswith("_seeds") or k == "n_seeds"} | {prefix + "t": traj.t}
 
 
 def _emit(obj):
     from .results import to_jsonable
     json.dump(to_jsonable(obj), sys.stdout)
     sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def _sidecar(exp, resolved, **more):
+    from .results import provenance
+    return provenance(exp.config) | {"resolved_config": resolved} | more
+
+
+def _simulation_meta(exp, sim):
+    """The simulation's metadata plus whether its output times were moved to the step grid."""
+    import numpy as np
+    meta = dict(sim.meta)
+    wanted = np.asarray(exp.times, dtype=float)
+    snapped = exp.snap_times(wanted)
+    meta["times_snapped"] = bool(len(snapped) != len(wanted) or np.any(snapped != wanted))
+    meta.setdefault("time_step", _grid_step(exp))
+    return meta
+
+
+def _grid_step(exp):
+    """The spacing of the grid ``exp.snap_times`` rounds to: the first positive snap of 2^k
+    (k rising) is the step itself, since 2^k then lies in [step/2, step)."""
+    for k in range(-60, 60):
+        snapped = exp.snap_times([2.0 ** k])
+        if len(snapped) and snapped[-1] > 0:
+            return float(snapped[-1])
+    return None
+
+
+def _interrupted(sim, exp, paths, on_stdout):
+    """Tell stderr what an interrupted simulation kept; the exit status 130 (128 + SIGINT)."""
+    where = ("partial results in " + ", ".join(paths) if paths else
+             "partial results on stdout" if on_stdout else "nothing saved (no --out)")
+    if len(sim.t):
+        kept = "measured up to t = %g of %g; seeds behind each time in n_seeds" % (
+            sim.t[-1], exp.times[-1])
+    else:
+        kept = "before any measurement"
+    print("odedyn: interrupted (%s); %s" % (kept, where), file=sys.stderr)
+    return 128 + signal.SIGINT
 
 
 def cmd_integrate(args):
-    from .config import experiment
-    from .results import provenance, save
-    exp = experiment(args.config)
-    exp.prepare()
+    from .results import save
+    check_out(args.out)
+    exp, resolved = _experiment(args)
     startup = _process_age()
     traj = exp.integrate()
     timing = {"integrate_s": traj.meta["integrate_s"], "startup_s": startup}
@@ -67,7 +189,7 @@ def cmd_integrate(args):
                if traj.meta.get(k) is not None}
     if args.out:
         save(args.out, _arrays(traj) | exp.saved_arrays(),
-             provenance(exp.config) | {"timing": timing, "summary": summary})
+             _sidecar(exp, resolved, timing=timing, summary=summary))
     if args.json:
         _emit(_curves_json(traj, exp) | {"timing": timing} | summary)
     else:
@@ -77,61 +199,63 @@ def cmd_integrate(args):
 
 
 def cmd_simulate(args):
-    from .config import experiment
-    from .results import provenance, save
-    exp = experiment(args.config, **({"D": args.D} if args.D else {}))
+    from .results import save
+    check_out(args.out)
+    exp, resolved = _experiment(args, simulate=True)
     startup = _process_age()
     sim = exp.simulate(seeds=args.seeds, workers=args.workers, progress=not args.no_progress)
-    meta = dict(sim.meta)
+    meta = _simulation_meta(exp, sim)
     timing = {"integrate_s": meta["simulate_s"], "simulate_s": meta["simulate_s"],
               "startup_s": startup}
-    if args.out:
-        save(args.out, _arrays(sim) | exp.saved_arrays(),
-             provenance(exp.config) | {"simulation": meta, "timing": timing})
+    paths = []
+    if args.out and len(sim.t):
+        paths = list(save(args.out, _arrays(sim) | exp.saved_arrays(),
+                          _sidecar(exp, resolved, simulation=meta, timing=timing)))
     if args.json:
-        _emit(_curves_json(sim, exp, sem=True)
-              | {"timing": timing, "simulation": meta})
-    else:
-        print("%s: D = %d, %d seeds: final %s = %.6g +- %.2g (%.1f s)%s"
+        _emit(_curves_json(sim, exp, sem=True) | {"timing": timing, "simulation": meta})
+    if meta.get("interrupted"):
+        return _interrupted(sim, exp, paths, args.json)
+    if not args.json:
+        print("%s: D = %d, %d seeds: final %s = %.6g +- %.2g (%.1f s)"
               % (args.config, exp.D, args.seeds, exp.error_name, sim[exp.error_name][-1],
-                 sim[exp.error_name + "_sem"][-1], meta["simulate_s"],
-                 " [interrupted]" if meta.get("interrupted") else ""), file=sys.stderr)
+                 sim[exp.error_name + "_sem"][-1], meta["simulate_s"]), file=sys.stderr)
 
 
 def cmd_compare(args):
-    from .compare import compare
-    from .config import experiment
-    from .plotting import comparison_figure, save as save_figure
-    from .results import provenance, save
-    exp = experiment(args.config, **({"D": args.D} if args.D else {}))
-    exp.prepare()
+    from .compare import compare, summary_lines
+    from .results import save
+    check_out(args.out, folder=True)
+    exp, resolved = _experiment(args, simulate=True)
     startup = _process_age()
     theory, sim, summary = compare(exp, seeds=args.seeds, workers=args.workers,
                                    progress=not args.no_progress)
     timing = {"integrate_s": theory.meta.get("integrate_s"),
               "simulate_s": sim.meta.get("simulate_s"), "startup_s": startup}
+    meta = _simulation_meta(exp, sim)
     name = os.path.splitext(os.path.basename(args.config))[0]
     paths = {}
-    if args.out:
-        fig = comparison_figure(theory, sim, exp.error_name, exp.order_parameter_names[:2],
-                                title="%s: theory vs SGD (D = %d)" % (name, exp.D),
+    if args.out and len(sim.t):
+        from .plotting import comparison_figure, save as save_figure
+        fig = comparison_figure(theory, sim, exp.error_name, exp.order_parameter_names[:2]
+                                or exp.observable_names[:2],
+                                title="%s: theory vs simulation (D = %d)" % (name, exp.D),
                                 time_label=exp.time_label)
         png, pdf = save_figure(fig, args.out, name + "-compare")
         npz, sidecar = save(os.path.join(args.out, name + "-compare.npz"),
                             _arrays(theory, "theory_") | _arrays(sim, "sim_"),
-                            provenance(exp.config) | {"summary": summary, "timing": timing})
+                            _sidecar(exp, resolved, summary=summary, simulation=meta,
+                                     timing=timing))
         paths = {"figure": png, "figure_pdf": pdf, "arrays": npz, "sidecar": sidecar}
     if args.json:
         _emit(_curves_json(theory, exp)
               | {"timing": timing,
-                 "simulation": _curves_json(sim, exp, sem=True),
+                 "simulation": _curves_json(sim, exp, sem=True) | {"meta": meta},
                  "summary": summary, "files": paths})
-    else:
-        dev = summary["deviation"]
-        print("%s: D = %d, %d seeds; largest theory-simulation deviation over the output times, "
-              "in standard errors of the simulation mean: %s%s"
-              % (args.config, exp.D, args.seeds,
-                 ", ".join("%s %.2f" % (k, v["max_z"]) for k, v in dev.items()),
+    if meta.get("interrupted"):
+        return _interrupted(sim, exp, list(paths.values()), args.json)
+    if not args.json:
+        print("%s: D = %d, %d seeds\n%s%s"
+              % (args.config, exp.D, args.seeds, "\n".join(summary_lines(summary)),
                  "" if not paths else "\nwrote " + ", ".join(paths.values())), file=sys.stderr)
 
 
@@ -141,40 +265,100 @@ def cmd_figure(args):
         for name, desc in figures.available().items():
             print("%-24s %s" % (name, desc))
         return
-    numbers = figures.run(args.name, args.out, quick=args.quick)
+    check_out(args.out, folder=True)
+    module = figures.load(args.name)
+    import matplotlib
+    matplotlib.use("Agg")  # this process draws into files only
+    numbers = figures.run(module, args.out, quick=args.quick)
     if args.json:
         _emit(numbers)
     else:
         print("wrote %s" % ", ".join(numbers.get("files", [])), file=sys.stderr)
 
 
+def cmd_example(args):
+    from . import figures
+    names = figures.examples()
+    if args.list or not args.name:
+        for name, path in names.items():
+            print("%-28s %s" % (name, figures.example_summary(path)))
+        return
+    if args.name not in names:
+        from .config import suggest
+        raise ConfigError("example", args.name, "unknown; see odedyn example --list"
+                          + suggest(args.name, names))
+    text = names[args.name].read_text()
+    if args.to is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    target = os.path.join(args.to, args.name + ".toml")
+    check_out(args.to, folder=True)
+    if os.path.exists(target):
+        raise ConfigError("--to", args.to, "%s exists (not overwritten)" % target)
+    from .results import atomic_write
+
+    def write(tmp):
+        with open(tmp, "w") as fh:
+            fh.write(text)
+    atomic_write(target, write)
+    print("wrote %s" % target, file=sys.stderr)
+
+
 def build_parser():
+    from . import __version__
+    from .compare import FEW_SEEDS
     ap = argparse.ArgumentParser(prog="odedyn", description="Asymptotic learning dynamics of "
-                                 "neural networks: theory curves, simulations, paper figures.")
-    sub = ap.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("integrate", help="theory curve (macroscopic dynamics)")
-    p.add_argument("config")
-    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    p.add_argument("--out", help="write FILE.npz and its FILE.json sidecar")
+                                 "neural networks: theory curves, simulations, paper figures. "
+                                 "Exit status: 0 done, 2 bad input, 1 numerical trouble, "
+                                 "130 interrupted.")
+    ap.add_argument("--version", action="version", version="odedyn " + __version__,
+                    help="print the version and exit")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    config_help = "experiment CONFIG file (TOML; see odedyn example --list)"
+    json_help = "print one JSON object on stdout (progress and messages go to stderr)"
+    p = sub.add_parser("integrate", help="theory curve (macroscopic dynamics)",
+                       description="Integrate the theory of CONFIG from its initial network.")
+    p.add_argument("config", metavar="CONFIG", help=config_help)
+    p.add_argument("--json", action="store_true", help=json_help)
+    p.add_argument("--out", metavar="FILE.npz", help="write the curves to FILE.npz and the "
+                   "resolved config, versions and timing to the FILE.json beside it")
     p.set_defaults(func=cmd_integrate)
-    for name, func, hlp in (("simulate", cmd_simulate, "finite-size companion (online SGD)"),
-                            ("compare", cmd_compare, "theory and simulation from the same network")):
-        p = sub.add_parser(name, help=hlp)
-        p.add_argument("config")
-        p.add_argument("--seeds", type=int, default=8, help="independent SGD runs (default 8)")
-        p.add_argument("--D", type=int, help="input dimension (spiked spectra)")
-        p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-        p.add_argument("--out", help="FILE.npz (simulate) or folder (compare)")
-        p.add_argument("--workers", type=int, help="threads (default: all cores)")
-        p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    for name, func, hlp, out_help in (
+            ("simulate", cmd_simulate, "finite-size companion (SGD), N seeds",
+             "write means, standard errors and n_seeds to FILE.npz (+ FILE.json sidecar)"),
+            ("compare", cmd_compare, "theory and simulation from the same network",
+             "folder for NAME-compare.png/.pdf, the arrays (.npz) and the sidecar (.json)")):
+        p = sub.add_parser(name, help=hlp, description=hlp[0].upper() + hlp[1:] + ". Ctrl-C "
+                           "stops it and keeps what was measured (exit status 130).")
+        p.add_argument("config", metavar="CONFIG", help=config_help)
+        p.add_argument("--seeds", type=int, default=8, metavar="N",
+                       help="independent simulation runs, >= 2 (default 8); standard errors "
+                       "mean little below %d" % FEW_SEEDS)
+        p.add_argument("--D", type=int, metavar="N", help=D_HELP)
+        p.add_argument("--json", action="store_true", help=json_help)
+        p.add_argument("--out", metavar="FILE.npz" if name == "simulate" else "DIR",
+                       help=out_help)
+        p.add_argument("--workers", type=int, metavar="N",
+                       help="seeds run in parallel threads (default: all cores)")
+        p.add_argument("--no-progress", action="store_true",
+                       help="no progress bar on stderr")
         p.set_defaults(func=func)
-    p = sub.add_parser("figure", help="one paper figure")
-    p.add_argument("name", nargs="?")
+    p = sub.add_parser("figure", help="one paper figure (odedyn figure --list)",
+                       description="Draw one paper figure (PNG at 300 dpi and PDF).")
+    p.add_argument("name", nargs="?", metavar="NAME", help="the figure (see --list)")
     p.add_argument("--list", action="store_true", help="list the figures")
-    p.add_argument("--out", default=os.path.join("figures", "out"), help="folder (figures/out)")
+    p.add_argument("--out", default=os.path.join("figures", "out"), metavar="DIR",
+                   help="output folder (default figures/out)")
     p.add_argument("--quick", action="store_true", help="smaller, faster version")
     p.add_argument("--json", action="store_true", help="print the figure's numbers as JSON")
     p.set_defaults(func=cmd_figure)
+    p = sub.add_parser("example", help="the example CONFIG files (odedyn example --list)",
+                       description="Print an example CONFIG, or copy it into a folder.")
+    p.add_argument("name", nargs="?", metavar="NAME", help="the example (see --list)")
+    p.add_argument("--list", action="store_true", help="list the examples")
+    p.add_argument("--to", metavar="DIR", help="copy NAME.toml into DIR instead of printing it")
+    p.set_defaults(func=cmd_example)
     from .sweeps.cli import add_commands
     add_commands(sub)
     return ap
@@ -189,14 +373,22 @@ def main(argv=None):
                   file=sys.stderr)
             return 2
     try:
-        args.func(args)
+        return args.func(args) or 0
     except ConfigError as exc:
         print("odedyn: error: %s" % exc, file=sys.stderr)
         return 2
     except NumericalError as exc:
         print("odedyn: numerical trouble %s" % exc, file=sys.stderr)
         return 1
-    return 0
+    except KeyboardInterrupt:
+        print("odedyn: interrupted; nothing written", file=sys.stderr)
+        return 128 + signal.SIGINT
+    except BrokenPipeError:
+        # the reader of stdout has gone (e.g. | head): stop quietly as a Unix tool would; point
+        # stdout at /dev/null so that the interpreter's final flush cannot fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":

@@ -2,9 +2,13 @@
 malformed key is a ConfigError naming it), typed getters, and the registry that sends
 ``[model] kind`` to the model family that builds the experiment.
 """
+import contextlib
+import contextvars
+import difflib
 import importlib
 import math
 import os
+import stat
 import tomllib
 
 import numpy as np
@@ -20,6 +24,22 @@ KINDS = {
 }
 
 _MISSING = object()
+
+#: the dict that ``recording()`` fills with every value a Section hands out (None: not recording)
+_RECORD = contextvars.ContextVar("odedyn_config_record", default=None)
+
+
+@contextlib.contextmanager
+def recording():
+    """Collect the CONFIG as resolved while experiments are built: yields {section: {key: value}}
+    with every value a Section handed out, defaults included (what a result's sidecar needs to
+    be rerun under other defaults)."""
+    values = {}
+    token = _RECORD.set(values)
+    try:
+        yield values
+    finally:
+        _RECORD.reset(token)
 
 
 class Section:
@@ -47,8 +67,13 @@ class Section:
         if key not in self.table:
             if default is _MISSING:
                 raise ConfigError(self.key(key), None, "is required")
-            return default
-        return self.table[key]
+            value = default
+        else:
+            value = self.table[key]
+        record = _RECORD.get()
+        if record is not None:
+            record.setdefault(self.name, {})[key] = value
+        return value
 
     def number(self, key, default=_MISSING, positive=False, nonnegative=False):
         v = self.raw(key, default)
@@ -109,16 +134,25 @@ class Section:
         return full
 
     def close(self):
+        """ConfigError naming the first key nobody asked for, with the closest known key."""
         unknown = sorted(set(self.table) - self.used)
         if unknown:
-            raise ConfigError(self.key(unknown[0]), self.table[unknown[0]], "unknown key")
+            raise ConfigError(self.key(unknown[0]), self.table[unknown[0]],
+                              "unknown key" + suggest(unknown[0], self.used))
 
 
 def check_sections(cfg, allowed):
     """ConfigError naming the first top-level section of ``cfg`` not in ``allowed``."""
     for key in cfg:
         if key not in allowed:
-            raise ConfigError(key, "[%s]" % key, "unknown section")
+            raise ConfigError(key, "[%s]" % key, "unknown section"
+                              + suggest(key, allowed, "[%s]"))
+
+
+def suggest(word, known, form="'%s'"):
+    """"; did you mean 'x'?" for the known word closest to ``word``, or "" when none is close."""
+    close = difflib.get_close_matches(str(word), sorted(map(str, known)), n=1, cutoff=0.6)
+    return "; did you mean %s?" % (form % close[0]) if close else ""
 
 
 def copy_config(cfg):
@@ -127,14 +161,37 @@ def copy_config(cfg):
 
 
 def load(path):
-    """Parse a TOML CONFIG; returns (dict, folder of the file)."""
-    if not os.path.isfile(path):
-        raise ConfigError("CONFIG", path, "file not found")
+    """Parse a TOML CONFIG; returns (dict, folder of the file). Whatever ``path`` is (missing, a
+    folder, a device, binary, empty, unreadable, not TOML) the answer is one ConfigError saying
+    which. A pipe (``<(...)``) is read like a file."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise ConfigError("CONFIG", path, "file not found") from None
+    except OSError as exc:
+        raise ConfigError("CONFIG", path, "cannot be read: %s" % exc.strerror) from None
+    if stat.S_ISDIR(mode):
+        raise ConfigError("CONFIG", path, "is a folder, not a CONFIG file")
+    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+        raise ConfigError("CONFIG", path, "is not a regular file (a device or socket)")
     try:
         with open(path, "rb") as fh:
-            cfg = tomllib.load(fh)
+            data = fh.read()
+    except OSError as exc:
+        raise ConfigError("CONFIG", path, "cannot be read: %s" % exc.strerror) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is None or "\x00" in text:
+        raise ConfigError("CONFIG", path, "is a binary file, not a TOML text")
+    try:
+        cfg = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("CONFIG", path, "not valid TOML: %s" % exc) from exc
+    if not cfg:
+        raise ConfigError("CONFIG", path, "is empty (no sections; see examples/ or "
+                          "odedyn example --list)")
     return cfg, os.path.dirname(os.path.abspath(path))
 
 
@@ -150,8 +207,9 @@ def experiment_from_dict(cfg, base_dir=".", **overrides):
     if not isinstance(model, dict):
         raise ConfigError("model", model, "missing section [model]")
     kind = model.get("kind", "autoencoder")
-    if kind not in known:
-        raise ConfigError("model.kind", kind, "unknown; one of %s" % ", ".join(sorted(known)))
+    if not isinstance(kind, str) or kind not in known:
+        raise ConfigError("model.kind", kind, "unknown; one of %s%s"
+                          % (", ".join(sorted(known)), suggest(kind, known)))
     module = importlib.import_module(KINDS[kind])
     exp = module.from_config(cfg, base_dir, **overrides)
     exp.base_dir = base_dir

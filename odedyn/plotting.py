@@ -1,20 +1,33 @@
-"""Shared plotting. Owns: the house style of odedyn figures (theory as lines, simulation as
-markers with standard-error bars, labelled axes, time in steps / D on a log axis) and saving a
-figure as PNG and PDF atomically."""
+"""Shared plotting. Owns: the house style of odedyn figures and the mechanics every figure gets
+from it: theory as lines, simulation as markers with standard-error bars (the legend says when the
+bars are smaller than the markers), labelled axes, time on a log axis, panel labels (a), (b),
+titles naming the model's parameters, legends moved off the data, and saving as PNG (300 dpi) and
+PDF atomically.
+
+Importing this module changes nothing global: the style (``STYLE``) applies inside ``style()``,
+which ``odedyn figure``, ``figure_main`` and ``comparison_figure`` enter; the backend is the
+caller's (the CLI picks Agg for its own process)."""
 import os
 
 import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from .results import atomic_write
 
-from .results import atomic_write  # noqa: E402
+STYLE = {"figure.dpi": 110, "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False,
+         "axes.spines.right": False, "font.size": 10, "legend.frameon": False}
+COLORS = matplotlib.rcParamsDefault["axes.prop_cycle"].by_key()["color"]
+#: resolution of the PNG files
+PNG_DPI = 300
+#: what the legend says of simulation markers whose standard-error bars all hide behind them
+BARS_HIDDEN = "error bars smaller than markers"
+BARS_SOME_HIDDEN = "error bars smaller than markers where not visible"
 
-plt.rcParams.update({"figure.dpi": 110, "axes.grid": True, "grid.alpha": 0.3,
-                     "axes.spines.top": False, "axes.spines.right": False, "font.size": 10,
-                     "legend.frameon": False})
-COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+
+def style():
+    """Context in which figures are drawn in the house style (rcParams restored on exit)."""
+    return matplotlib.rc_context(STYLE)
 
 
 def time_axis(ax, log=True, label=r"time $t$ (steps / $D$)"):
@@ -30,21 +43,196 @@ def theory_line(ax, t, y, color, label=None, **kw):
     ax.plot(np.asarray(t)[mask], np.asarray(y)[mask], color=color, label=label, **kw)
 
 
-def simulation_points(ax, t, y, sem, color, label=None, every=1):
-    t, y, sem = (np.asarray(a)[::every] for a in (t, y, sem))
+def simulation_points(ax, t, y, sem, color, label=None, every=1, ms=3.5, **kw):
+    """Simulation means as open markers with standard-error bars. ``save`` measures the bars
+    against the markers in the finished figure and says in the legend when they are smaller."""
+    t, y, sem = (np.asarray(a, dtype=float)[::every] for a in (t, y, sem))
     mask = t > 0 if ax.get_xscale() == "log" else slice(None)
-    ax.errorbar(t[mask], y[mask], yerr=np.nan_to_num(sem[mask]), fmt="o", ms=3.5, color=color,
-                mfc="white", mew=1.0, elinewidth=1.0, capsize=1.5, label=label)
+    kw = dict(dict(fmt="o", mfc="white", mew=1.0, elinewidth=1.0, capsize=1.5), **kw)
+    bars = ax.errorbar(t[mask], y[mask], yerr=np.nan_to_num(sem[mask]), ms=ms, color=color,
+                       label=label, **kw)
+    ax.__dict__.setdefault("_odedyn_points", []).append(
+        (bars, t[mask], y[mask], np.nan_to_num(sem[mask]), ms))
+    return bars
+
+
+def panel_labels(axes, start=0):
+    """(a), (b), ... at the top left of each panel, in order (panels switched off skipped)."""
+    for i, ax in enumerate(ax for ax in np.ravel(axes) if ax.axison):
+        ax.text(-0.02, 1.03, "(%s)" % chr(ord("a") + start + i), transform=ax.transAxes,
+                ha="right", va="bottom", fontweight="bold")
+
+
+def title(fig, what, **params):
+    """Figure title: ``what`` and the parameters that define the model, e.g.
+    title(fig, "sequential PCA", K=3, activation="erf", lr=1.0)."""
+    names = {"lr": "learning rate", "activation": None}
+    parts = []
+    for key, value in params.items():
+        if value is None:
+            continue
+        label = names.get(key, key)
+        parts.append(str(value) if label is None else "%s = %s" % (label, _fmt(value)))
+    fig.suptitle(what + (" (%s)" % ", ".join(parts) if parts else ""), fontsize=10)
+
+
+def _fmt(value):
+    return "%g" % value if isinstance(value, float) else str(value)
+
+
+# ------------------------------------------------------------ finishing a figure
+def _bars_hidden(ax, points):
+    """'all', 'some' or 'none' of the non-zero bars of ``points`` are shorter than the marker."""
+    bars, t, y, sem, ms = points
+    up = ax.transData.transform(np.c_[t, y + sem])[:, 1]
+    down = ax.transData.transform(np.c_[t, np.where(y - sem > 0, y - sem, y)
+                                        if ax.get_yscale() == "log" else y - sem])[:, 1]
+    mid = ax.transData.transform(np.c_[t, y])[:, 1]
+    half = np.maximum(np.abs(up - mid), np.abs(mid - down))
+    radius = 0.5 * ms * ax.figure.dpi / 72.0
+    shown = (sem > 0) & np.isfinite(half)
+    if not shown.any():
+        return "all"
+    hidden = half[shown] < radius
+    return "all" if hidden.all() else "some" if hidden.any() else "none"
+
+
+def _note_hidden_bars(fig):
+    """Say in each legend when simulation error bars hide behind their markers."""
+    for ax in fig.axes:
+        notes, sets = [], ax.__dict__.get("_odedyn_points", [])
+        for points in sets:
+            verdict = _bars_hidden(ax, points)
+            if verdict != "none":
+                notes.append((points[0].get_label(), BARS_HIDDEN if verdict == "all"
+                              else BARS_SOME_HIDDEN))
+        if not notes:
+            continue
+        leg = ax.get_legend()
+        if leg is None:
+            leg = ax.legend(handles=[], fontsize=7)
+        # one note for the panel when it holds for all its markers, else beside each label
+        per_label = len({note for _, note in notes}) > 1 or len(notes) < len(sets)
+        unlabelled = []
+        for label, note in notes:
+            text = next((t for t in leg.get_texts() if t.get_text() == label), None)
+            if per_label and text is not None and not label.startswith("_"):
+                text.set_text(label[:-1] + "; %s)" % note if label.endswith(")")
+                              else "%s (%s)" % (label, note))
+            else:
+                unlabelled.append(note)
+        if unlabelled:
+            note = BARS_HIDDEN if all(n == BARS_HIDDEN for n in unlabelled) else BARS_SOME_HIDDEN
+            old = leg.get_title().get_text()
+            leg.set_title((old + "\n" if old else "") + "markers: " + note, prop={"size": 7})
+
+
+def _data_points(ax):
+    """Display coordinates of what an axes shows: line vertices (segments sampled), markers,
+    scatter points, texts' corners."""
+    pts = []
+    for line in ax.get_lines():
+        xy = line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float))
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        if len(xy) > 1 and line.get_linestyle() not in ("None", "", " "):
+            s = np.linspace(0, 1, 9)[:, None, None]
+            xy = (xy[:-1] + s * (xy[1:] - xy[:-1])).reshape(-1, 2)
+        pts.append(xy)
+    for coll in ax.collections:
+        offsets = np.asarray(coll.get_offsets(), dtype=float)
+        if len(offsets):
+            pts.append(coll.get_offset_transform().transform(offsets))
+        for path in coll.get_paths()[:2000]:
+            if len(path.vertices) and coll.get_offsets().shape[0] <= 1:
+                pts.append(coll.get_transform().transform(path.vertices))
+    for text in ax.texts:
+        if text.get_text() and text.get_transform() is not ax.transAxes:
+            ext = text.get_window_extent()
+            pts.append(np.array([[ext.x0, ext.y0], [ext.x1, ext.y1]]))
+    pts = [p for p in pts if len(p)]
+    return np.vstack(pts) if pts else np.zeros((0, 2))
+
+
+#: where a legend may go inside its axes, in order of preference
+LEGEND_PLACES = ("upper right", "upper left", "lower left", "lower right", "center right",
+                 "center left", "upper center", "lower center", "center")
+
+
+def _covered(leg, pts):
+    """How many of the display points ``pts`` the legend's box covers."""
+    box = leg.get_window_extent()
+    return int(np.count_nonzero((pts[:, 0] >= box.x0) & (pts[:, 0] <= box.x1)
+                                & (pts[:, 1] >= box.y0) & (pts[:, 1] <= box.y1)))
+
+
+def _covers(leg, pts):
+    return _covered(leg, pts) > 0
+
+
+def _outside_places(fig, ax):
+    """(anchor in axes coordinates, loc) beside the axes: below its x label, right of it, above
+    its title."""
+    renderer = fig.canvas.get_renderer()
+    tight = ax.get_tightbbox(renderer)
+    inv = ax.transAxes.inverted()
+    below = inv.transform((0, tight.y0 - 4))[1]
+    right = inv.transform((tight.x1 + 4, 0))[0]
+    above = inv.transform((0, tight.y1 + 4))[1]
+    return [((0.5, below), "upper center"), ((right, 1.0), "upper left"),
+            ((0.5, above), "lower center")]
+
+
+def _clear_legends(fig):
+    """Move every legend that covers data: to the first place inside its axes where it covers
+    none; else beside the axes where it meets no other panel; else (nowhere free) to the place
+    inside where it covers least."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        leg = ax.get_legend()
+        if leg is None:
+            continue
+        pts = _data_points(ax)
+        if not _covers(leg, pts):
+            continue
+        for place in LEGEND_PLACES:
+            leg.set_loc(place)
+            if not _covers(leg, pts):
+                break
+        else:
+            others = [o.get_tightbbox(renderer) for o in fig.axes
+                      if o is not ax and o.get_visible() and o.axison]
+            for anchor, loc in _outside_places(fig, ax):
+                leg.set_bbox_to_anchor(anchor, transform=ax.transAxes)
+                leg.set_loc(loc)
+                box = leg.get_window_extent(renderer)
+                if not any(box.overlaps(o) for o in others):
+                    break
+            else:
+                leg.set_bbox_to_anchor((0, 0, 1, 1), transform=ax.transAxes)
+                leg.set_loc(min(LEGEND_PLACES, key=lambda p: (leg.set_loc(p), _covered(leg, pts))[1]))
+
+
+def finish(fig):
+    """What every saved figure gets: hidden error bars said in the legend, legends off the
+    data (called by ``save``)."""
+    fig.canvas.draw()
+    _note_hidden_bars(fig)
+    _clear_legends(fig)
 
 
 def save(fig, out_dir, name):
-    """Write NAME.png and NAME.pdf into ``out_dir``; returns their paths."""
+    """Finish ``fig`` and write NAME.png (300 dpi) and NAME.pdf into ``out_dir``; returns their
+    paths."""
     os.makedirs(out_dir, exist_ok=True)
     paths = []
-    for ext in ("png", "pdf"):
-        path = os.path.join(out_dir, "%s.%s" % (name, ext))
-        atomic_write(path, lambda tmp, ext=ext: fig.savefig(tmp, format=ext, bbox_inches="tight"))
-        paths.append(path)
+    with style():
+        finish(fig)
+        for ext in ("png", "pdf"):
+            path = os.path.join(out_dir, "%s.%s" % (name, ext))
+            atomic_write(path, lambda tmp, ext=ext: fig.savefig(
+                tmp, format=ext, bbox_inches="tight", dpi=PNG_DPI if ext == "png" else "figure"))
+            paths.append(path)
     plt.close(fig)
     return paths
 
@@ -52,38 +240,43 @@ def save(fig, out_dir, name):
 def comparison_figure(theory, sim, error_name="error", order_names=("Q", "R"), title=None,
                       time_label=r"time $t$ (steps / $D$)"):
     """Two panels: the error, and the diagonal of chosen order parameters; theory lines,
-    simulation markers with standard-error bars."""
-    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.6))
-    ax = axes[0]
-    time_axis(ax, label=time_label)
-    theory_line(ax, theory.t, theory[error_name], "k", "theory")
-    simulation_points(ax, sim.t, sim[error_name], sim[error_name + "_sem"], COLORS[0],
-                      "SGD, D = %d (%d seeds)" % (sim.meta.get("D", 0), sim.meta.get("seeds", 0)),
-                      every=max(1, len(sim.t) // 30))
-    ax.set_ylabel("reconstruction error" if error_name == "error" else error_name)
-    ax.legend()
-    ax = axes[1]
-    time_axis(ax, label=time_label)
-    i = 0
-    for name in order_names:
-        th, mean, sem = (np.asarray(c) for c in (theory[name], sim[name], sim[name + "_sem"]))
-        if th.ndim == 3:  # K x K matrices: their diagonals
-            picks = [((slice(None), k, k), r"$%s_{%d%d}$" % (name, k + 1, k + 1))
-                     for k in range(th.shape[1])]
-        elif th.ndim == 2:
-            picks = [((slice(None), k), r"$%s_{%d}$" % (name, k + 1)) for k in range(th.shape[1])]
-        else:
-            picks = [((slice(None),), name)]
-        for idx, label in picks:
-            c = COLORS[i % len(COLORS)]
-            i += 1
-            theory_line(ax, theory.t, th[idx], c, label)
-            simulation_points(ax, sim.t, mean[idx], sem[idx], c, every=max(1, len(sim.t) // 30))
-    ax.set_ylabel("order parameters")
-    ax.legend(ncol=2, fontsize=8)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    simulation markers with standard-error bars (house style)."""
+    with style():
+        fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.6))
+        ax = axes[0]
+        time_axis(ax, label=time_label)
+        theory_line(ax, theory.t, theory[error_name], "k", "theory")
+        simulation_points(ax, sim.t, sim[error_name], sim[error_name + "_sem"], COLORS[0],
+                          "simulation, D = %d (%d seeds)" % (sim.meta.get("D", 0),
+                                                             sim.meta.get("seeds", 0)),
+                          every=max(1, len(sim.t) // 30))
+        ax.set_ylabel("reconstruction error" if error_name == "error" else error_name)
+        ax.legend(fontsize=8)
+        ax = axes[1]
+        time_axis(ax, label=time_label)
+        i = 0
+        for name in order_names:
+            th, mean, sem = (np.asarray(c) for c in (theory[name], sim[name], sim[name + "_sem"]))
+            if th.ndim == 3:  # K x K matrices: their diagonals
+                picks = [((slice(None), k, k), r"$%s_{%d%d}$" % (name, k + 1, k + 1))
+                         for k in range(th.shape[1])]
+            elif th.ndim == 2:
+                picks = [((slice(None), k), r"$%s_{%d}$" % (name, k + 1))
+                         for k in range(th.shape[1])]
+            else:
+                picks = [((slice(None),), name.replace("_", " "))]
+            for idx, label in picks:
+                c = COLORS[i % len(COLORS)]
+                i += 1
+                theory_line(ax, theory.t, th[idx], c, label)
+                simulation_points(ax, sim.t, mean[idx], sem[idx], c,
+                                  every=max(1, len(sim.t) // 30))
+        ax.set_ylabel("order parameters")
+        ax.legend(ncol=2, fontsize=8)
+        panel_labels(axes)
+        if title:
+            fig.suptitle(title, fontsize=10)
+        fig.tight_layout()
     return fig
 
 

@@ -43,10 +43,24 @@ def code_hash():
     return h.hexdigest()
 
 
+def dependencies():
+    """Names of the packages odedyn requires (its install_requires, from the installed metadata;
+    extras such as the test tools are left out)."""
+    import re
+    from importlib.metadata import PackageNotFoundError, requires
+    try:
+        reqs = requires("odedyn") or []
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        reqs = []
+    names = [re.match(r"[A-Za-z0-9_.-]+", r).group(0) for r in reqs if "extra ==" not in r]
+    return names or ["numpy", "scipy", "sympy", "numba", "matplotlib"]
+
+
 def versions():
+    """Versions of Python, odedyn and every package it requires (None: not installed)."""
     from importlib.metadata import PackageNotFoundError, version
     out = {"python": platform.python_version()}
-    for pkg in ("odedyn", "numpy", "scipy", "sympy", "numba", "matplotlib"):
+    for pkg in ["odedyn"] + dependencies():
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
@@ -75,14 +89,31 @@ def to_jsonable(obj):
     return obj
 
 
+def umask():
+    """The process's file-creation mask, read without changing it (Linux /proc; elsewhere the
+    set-and-restore of os.umask, which is not atomic but harmless here)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path, write):
-    """Call ``write(tmp_path)`` and rename the file into place (never leave a partial file)."""
+    """Call ``write(tmp_path)`` and rename the file into place (never leave a partial file). The
+    file gets the permissions the umask gives a new file (the temporary file is private)."""
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.splitext(path)[1])
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -1,4 +1,5 @@
-"""Each seed-001 figure runs through its command and its claim holds on the --quick numbers."""
+"""Each seed-001 figure runs through its command and its claim holds on the --quick numbers.
+Drawing a figure runs theory and SGD (tens of seconds each): slow."""
 import json
 
 import numpy as np
@@ -23,6 +24,7 @@ def test_figure_list(capsys):
         assert name in listing
 
 
+@pytest.mark.slow
 def test_sequential_pca_plateaus(tmp_path, capsys):
     n = run("sequential-pca", tmp_path, capsys)
     t, err, pca = np.array(n["t"]), np.array(n["error"]), n["pca_errors"]
@@ -37,6 +39,7 @@ def test_sequential_pca_plateaus(tmp_path, capsys):
     assert np.all(np.array(n["final_overlaps"]).max(axis=1) > 0.5)
 
 
+@pytest.mark.slow
 def test_tied_sigmoidal_autoencoder_stuck_above_pca(tmp_path, capsys):
     n = run("tied-weights", tmp_path, capsys)
     pca, fp = n["pca_error"], n["fixed_point"]
@@ -47,12 +50,14 @@ def test_tied_sigmoidal_autoencoder_stuck_above_pca(tmp_path, capsys):
     assert n["erf, untied"]["final_error"] < n["erf, tied"]["final_error"]
 
 
+@pytest.mark.slow
 def test_trained_bias_lowers_relu_error(tmp_path, capsys):
     n = run("relu-bias", tmp_path, capsys)
     assert n["trained bias"]["final_error"] < 0.8 * n["no bias"]["final_error"]
     assert n["trained bias"]["final_error_sim"] < 0.8 * n["no bias"]["final_error_sim"]
 
 
+@pytest.mark.slow
 def test_truncated_rule_learns_the_principal_components(tmp_path, capsys):
     n = run("truncated-sgd", tmp_path, capsys)
     for rule in ("vanilla", "truncated"):
@@ -64,12 +69,14 @@ def test_truncated_rule_learns_the_principal_components(tmp_path, capsys):
     assert n["vanilla"]["max_off_diagonal"] > 0.3  # a rotation, not the eigenvectors
 
 
+@pytest.mark.slow
 def test_real_data_figure(tmp_path, capsys):
     n = run("real-data", tmp_path, capsys)
     assert n["dataset"] == "digits" and n["D"] == 64
     assert n["rows"]["max_relative_deviation"] < 0.02
 
 
+@pytest.mark.slow
 def test_finite_size_figure(tmp_path, capsys):
     n = run("finite-size", tmp_path, capsys)
     assert n["exponent"] > 0.3 and n["distance"][-1] < n["distance"][0]

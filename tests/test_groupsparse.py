@@ -11,7 +11,7 @@ from odedyn.groupsparse import averages
 from odedyn.groupsparse.activation import ACTIVATIONS, activate, jacobian_apply
 from odedyn.groupsparse.model import GenerativeModel, random_dictionary
 from odedyn.groupsparse.theory import Flow, group_distances
-from odedyn.groupsparse.paper import BASE, experiment
+from odedyn_figures._group_sparse import BASE, experiment
 from odedyn.groupsparse.simulate import weight_gradient
 
 
@@ -177,7 +177,8 @@ def test_cli_integrate_json_and_out(tmp_path, capsys):
     assert main(["integrate", str(path), "--json", "--out", str(tmp_path / "r.npz")]) == 0
     out = json.loads(capsys.readouterr().out)
     assert {"t", "loss", "order_parameters", "timing"} <= set(out)
-    assert {"distance", "support_accuracy", "R", "Q"} <= set(out["order_parameters"])
+    assert {"R", "Q"} <= set(out["order_parameters"])
+    assert {"distance", "support_accuracy"} <= set(out["observables"])  # issue 13, item 12
     with np.load(tmp_path / "r.npz") as f:
         assert f["W"].shape == f["A"].shape == (50, 8) and "distance" in f.files
 
@@ -196,4 +197,4 @@ def test_cli_simulate_and_compare(tmp_path, capsys):
     path.write_text(CONFIG)
     assert main(["compare", str(path), "--seeds", "2", "--json", "--no-progress"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert "distance" in out["simulation"]["order_parameters"]
+    assert "distance" in out["simulation"]["observables"]

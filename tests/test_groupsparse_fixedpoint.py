@@ -15,7 +15,7 @@ from odedyn.groupsparse import averages
 from odedyn.groupsparse.model import GenerativeModel, orthonormal_dictionary
 from odedyn.groupsparse.fixedpoint import symmetric_fixed_point, symmetric_group_radius
 from odedyn.groupsparse.theory import Flow
-from odedyn.groupsparse.paper import experiment
+from odedyn_figures._group_sparse import experiment
 
 LAMBDAS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.4)
 

@@ -7,7 +7,7 @@ import pytest
 from odedyn.config import experiment_from_dict
 from odedyn.errors import ConfigError
 from odedyn.groupsparse import realdata
-from odedyn.groupsparse.paper import DIGITS
+from odedyn_figures._group_sparse import DIGITS
 
 
 def digits(**sections):

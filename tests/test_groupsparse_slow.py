@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from odedyn.compare import deviation
-from odedyn.groupsparse.paper import experiment
+from odedyn_figures._group_sparse import experiment
 
 pytestmark = pytest.mark.slow
 

@@ -70,11 +70,55 @@ def test_ctrl_c_saves_partial_simulation(tmp_path, target):
         rest = proc.communicate(timeout=120)[1]
     finally:
         proc.kill()  # no-op once it has exited; a run that ignored the signal must not linger
-    assert proc.returncode == 0, rest
-    assert "interrupted" in rest
+    assert proc.returncode == 130, rest  # 128 + SIGINT, as a shell reports a Ctrl-C
+    assert "interrupted" in rest and str(out) in rest and "Traceback" not in rest
     side = json.loads((tmp_path / "sim.json").read_text())
     assert side["simulation"]["interrupted"] is True and side["simulation"]["complete"] is False
     with np.load(out) as f:
         t = f["t"]
         assert 1 < len(t) < 61 and t[-1] < 100000.0
         assert np.all(np.isfinite(f["error"]))
+        assert len(f["n_seeds"]) == len(t) and 1 <= f["n_seeds"].min() <= f["n_seeds"].max() <= 2
+
+
+def interrupt_when_running(args, timeout=300):
+    """Start ``odedyn ARGS``, wait for the progress line of its simulation, send SIGINT to the
+    process; returns (exit status, stderr after the signal)."""
+    proc = subprocess.Popen([sys.executable, "-m", "odedyn"] + args, stderr=subprocess.PIPE,
+                            text=True, preexec_fn=default_sigint)
+    seen, start = "", time.time()
+    while "step" not in seen and time.time() - start < timeout and proc.poll() is None:
+        seen += proc.stderr.read(1)
+    assert "step" in seen, seen
+    proc.send_signal(signal.SIGINT)
+    try:
+        rest = proc.communicate(timeout=timeout)[1]
+    finally:
+        proc.kill()
+    return proc.returncode, rest
+
+
+@pytest.mark.slow
+def test_ctrl_c_compare_more_seeds_than_workers(tmp_path):
+    """The README's example at D = 4000 with 8 seeds on 2 workers (seeds still queued when Ctrl-C
+    comes): the comparison of what was measured is saved, the count of seeds behind each time is
+    in the file, stderr says where, exit status 130."""
+    example = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                           "examples", "erf_spiked.toml")
+    out = tmp_path / "res"
+    status, err = interrupt_when_running(["compare", example, "--D", "4000", "--seeds", "8",
+                                          "--workers", "2", "--out", str(out)])
+    assert status == 130, err
+    assert "Traceback" not in err and "interrupted" in err
+    npz = out / "erf_spiked-compare.npz"
+    assert str(npz) in err
+    side = json.loads((out / "erf_spiked-compare.json").read_text())
+    assert side["simulation"]["interrupted"] is True and side["simulation"]["complete"] is False
+    assert side["summary"]["interrupted"] is True
+    with np.load(npz) as f:
+        n = f["sim_n_seeds"]
+        assert len(n) == len(f["sim_t"]) == len(f["theory_t"]) > 1
+        assert n[0] <= 8 and n[-1] < 8  # not every seed reached the last time measured
+        assert np.all(np.diff(n) <= 0)
+        assert np.all(np.isfinite(f["sim_error"])) and np.all(np.isfinite(f["theory_error"]))
+    assert (out / "erf_spiked-compare.png").exists()

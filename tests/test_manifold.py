@@ -176,7 +176,7 @@ def test_cli_integrate_json_and_out(tmp_path, capsys):
     assert main(["integrate", str(cfg), "--json", "--out", str(out)]) == 0
     res = json.loads(capsys.readouterr().out)
     assert set(res) >= {"t", "error", "order_parameters", "timing"}
-    assert set(res["order_parameters"]) == {"max_error", "exceptional_measure", "train_loss"}
+    assert set(res["observables"]) == {"max_error", "exceptional_measure", "train_loss"}
     assert set(res["timing"]) == {"integrate_s", "startup_s"}
     assert res["t"][-1] == 5.0 and len(res["error"]) == len(res["t"])
     with np.load(out) as f:

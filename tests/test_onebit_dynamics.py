@@ -94,7 +94,7 @@ def test_integrate_json_and_out(tmp_path, capsys):
     assert {"t", "risk", "order_parameters", "timing"} <= set(out)
     assert set(out["timing"]) == {"integrate_s", "startup_s"}
     assert out["t"][-1] == 50.0 and abs(out["risk"][-1] - (1 - 1 / np.pi)) < 1e-3
-    assert "gram_offdiag_max" in out["order_parameters"]
+    assert "gram_offdiag_max" in out["observables"]
     with np.load(tmp_path / "o.npz") as f:
         assert f["A"].shape == (30, 15) and f["B"].shape == (15, 30)
 

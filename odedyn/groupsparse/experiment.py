@@ -55,10 +55,12 @@ class Experiment(BaseExperiment):
     init: dict = field(default_factory=dict)
 
     error_name = "loss"
-    order_parameter_names = ("distance", "group_distance", "support_accuracy", "R", "Q",
-                             "active_groups", "cluster_accuracy", "ari")
-    headline_names = ("distance", "loss_numerical_error", "distance_numerical_error",
-                      "group_distance_numerical_error")
+    order_parameter_names = ("R", "Q")
+    observable_names = ("distance", "group_distance", "support_accuracy", "active_groups",
+                        "cluster_accuracy", "ari", "loss_numerical_error",
+                        "distance_numerical_error", "group_distance_numerical_error",
+                        "support_accuracy_numerical_error")
+    headline_names = ("distance",)
     time_label = r"time $t$ (SGD steps $\times$ learning rate)"
 
     @property
@@ -100,6 +102,10 @@ class Experiment(BaseExperiment):
         return Flow(self.model, self.kind, self.threshold, nodes, symmetric)
 
     # ------------------------------------------------------------ theory
+    def prepare(self):
+        """Compile (or load) the kernels of the dynamics: start-up, not integration time."""
+        self.integrate(self.times[:2])
+
     def integrate(self, times=None):
         if isinstance(self.model, realdata.DataSet):
             raise ConfigError("data.source", "dataset", "real data has no theory curve (no "

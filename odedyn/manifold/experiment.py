@@ -54,7 +54,8 @@ class Experiment(BaseExperiment):
     init: dict = field(default_factory=dict)
 
     error_name = "error"
-    order_parameter_names = OBSERVABLES[1:]
+    order_parameter_names = ()  # the state is the weights themselves
+    observable_names = OBSERVABLES[1:]
 
     @property
     def D(self):
@@ -84,6 +85,10 @@ class Experiment(BaseExperiment):
 
     def saved_arrays(self):
         return {"theta0": self.theta0, "train_points": self.train}
+
+    def prepare(self):
+        """Compile (or load) the kernels of the dynamics: start-up, not integration time."""
+        self.integrate(self.times[:2])
 
     def integrate(self, times=None, return_states=False):
         """Gradient flow d theta/dt = -grad L(theta) from theta0 (scipy); the observables at

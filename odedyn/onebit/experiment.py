@@ -56,7 +56,8 @@ class Experiment(BaseExperiment):
 
     error_name = "risk"
     time_label = r"time $t$ (SGD steps $\times$ learning rate)"
-    order_parameter_names = OBSERVABLES + ("risk_se",)
+    order_parameter_names = ()  # the state is the weights A, B themselves
+    observable_names = OBSERVABLES + ("risk_se",)
 
     @property
     def D(self):
@@ -69,6 +70,11 @@ class Experiment(BaseExperiment):
 
     def objective(self):
         return Objective(self.model, self.training["eval_supports"], self.seed)
+
+    def prepare(self):
+        """Compile (or load) the kernels of the dynamics: start-up, not integration time."""
+        if self.model.source.gaussian_given_support:
+            self.integrate(self.times[:2])
 
     def integrate(self, times=None):
         if not self.model.source.gaussian_given_support:

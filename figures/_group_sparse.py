@@ -4,7 +4,7 @@ random dictionary, amplitudes uniform on [0.1, 1.5], noise 0.05, start at column
 the base CONFIG on real data (scikit-learn's digits, unit-norm rows, M = 10 groups of g = 4,
 started from training rows; examples/group_sparse_digits.toml) and building an Experiment from
 either with overrides."""
-from ..config import derive
+from odedyn.config import derive
 
 BASE = {
     "model": {"kind": "group-sparse-autoencoder", "activation": "group-sparse-relu",

@@ -16,8 +16,8 @@ except ImportError:  # pragma: no cover
     def threadpool_limits(limits):
         return nullcontext()
 
-from ..config import experiment_from_dict
-from ..plotting import COLORS, simulation_points, theory_line, time_axis
+from odedyn.config import experiment_from_dict
+from odedyn.plotting import COLORS, simulation_points, theory_line, time_axis, title
 
 
 #: the figures integrate the flow by its Euler scheme with this step (see training.euler_flow)
@@ -103,6 +103,13 @@ def reconstruction_panel(ax, exp, theta, dims=(0, 1)):
     ax.set_ylabel("$x_%d$" % (j + 1))
 
 
+def manifold_title(fig, what, exp, **more):
+    """Figure title naming the network: hidden widths, bottleneck, activation, learning rate of
+    the SGD companion (the flow has none)."""
+    title(fig, what, widths=list(exp.net.encoder), bottleneck=exp.net.bottleneck,
+          activation=exp.net.activation, lr=exp.lr, **more)
+
+
 #: what the width sweeps keep of each run's last time
 FINAL = ("error", "max_error", "exceptional_measure")
 
@@ -138,8 +145,9 @@ def sweep_panels(axes, widths, runs, final, bound, t_max):
     for name, label, c in (("error", "mean error", 0),
                            ("exceptional_measure", "exceptional-set measure", 1)):
         mean, sem = mean_sem(final[name])
-        ax.errorbar(widths, mean, sem, fmt="o-", color=COLORS[c], ms=4, capsize=2,
-                    label=label + " (mean of %d initial networks)" % n_seeds)
+        simulation_points(ax, widths, mean, sem, COLORS[c],
+                          label + " (mean of %d initial networks)" % n_seeds, ms=4, fmt="o-",
+                          mfc=COLORS[c])
     ax.axhline(0.05, color="0.5", ls=":", lw=1, label="0.05")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")

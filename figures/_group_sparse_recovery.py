@@ -2,13 +2,13 @@
 gradient flow, for the group-sparse ReLU and the ReLU with bias at equal sparsity (the same data:
 K active groups of M, the same threshold lambda), over independent starts (a fresh dictionary A
 and initial network W0 per start, both activations from the same pair) and input sizes n.
-Owns: running those flows (odedyn.groupsparse.paper's setting, noiseless so that the theory is
+Owns: running those flows (the setting of figures/_group_sparse.py, noiseless so that the theory is
 a deterministic quadrature) and the mean and standard error over starts, with the paired
 difference between the activations and its standard error.
 """
 import numpy as np
 
-from .paper import LABELS, experiment
+from odedyn_figures._group_sparse import LABELS, experiment
 
 ACTIVATIONS = tuple(LABELS)
 

@@ -1,0 +1,134 @@
+"""What the CLI says and writes (issue 13): one JSON shape in every model kind, a sidecar with the
+resolved config and every dependency's version, start-up (compiling) kept out of the integration
+time and announced, comparison summaries a reader can trust, the example CONFIGs."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import odedyn.cli
+from odedyn.cli import main
+from odedyn.config import KINDS, experiment_from_dict
+from tiny_configs import TINY
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def write(tmp_path, kind):
+    path = tmp_path / ("%s.toml" % kind)
+    path.write_text(TINY[kind])
+    return str(path)
+
+
+def test_every_kind_has_a_tiny_config():
+    assert set(TINY) == set(KINDS)
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_one_json_shape_in_every_kind(tmp_path, capsys, kind):
+    import tomllib
+    exp = experiment_from_dict(tomllib.loads(TINY[kind]))
+    cfg = write(tmp_path, kind)
+    assert main(["integrate", cfg, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"t", "error", exp.error_name, "order_parameters", "observables", "timing"} <= set(out)
+    assert out["error"] == out[exp.error_name] and len(out["error"]) == len(out["t"])
+    assert set(out["order_parameters"]) <= set(exp.order_parameter_names)
+    assert set(out["observables"]) <= set(exp.observable_names)
+    assert not set(exp.order_parameter_names) & set(exp.observable_names)
+    assert main(["simulate", cfg, "--seeds", "2", "--json", "--no-progress"]) == 0
+    sim = json.loads(capsys.readouterr().out)
+    assert sim["error_sem"] == sim[exp.error_name + "_sem"]
+    assert sim["n_seeds"] == [2] * len(sim["t"])
+    assert set(sim["observables_sem"]) == set(sim["observables"])
+    meta = sim["simulation"]
+    assert meta["time_step"] > 0 and isinstance(meta["times_snapped"], bool)
+    # a time grid snapped to the step size says so
+    t = np.array(sim["t"])
+    assert meta["times_snapped"] == (len(t) != len(exp.times) or not np.array_equal(t, exp.times))
+    assert np.allclose(t / meta["time_step"], np.round(t / meta["time_step"]))
+
+
+def test_sidecar_resolved_config_and_dependency_versions(tmp_path, capsys):
+    cfg = write(tmp_path, "autoencoder")
+    assert main(["integrate", cfg, "--out", str(tmp_path / "r.npz")]) == 0
+    side = json.loads((tmp_path / "r.json").read_text())
+    resolved = side["resolved_config"]
+    assert resolved["model"]["K"] == 2                     # as given
+    assert resolved["model"]["tied"] is False              # defaults the file did not set
+    assert resolved["model"]["rule"] == "vanilla"
+    assert resolved["output"]["n_times"] == 4
+    assert "tied" not in side["config"]["model"]           # the file as written, beside it
+    for pkg in ("numpy", "scipy", "sympy", "numba", "matplotlib", "tqdm", "scikit-learn",
+                "threadpoolctl"):
+        assert side["versions"][pkg], pkg
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_startup_holds_the_compile_time(tmp_path, kind):
+    """In a fresh process the kernels are loaded (or compiled) during start-up: the first
+    integration takes no longer than a second one in the same process."""
+    cfg = write(tmp_path, kind)
+    code = ("from odedyn.cli import main; import sys; "
+            "[main(['integrate', sys.argv[1], '--json']) for _ in range(2)]")
+    proc = subprocess.run([sys.executable, "-c", code, cfg], capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    first, second = (json.loads(line)["timing"] for line in proc.stdout.splitlines())
+    assert first["integrate_s"] < 2 * second["integrate_s"] + 0.2, (first, second)
+    assert first["startup_s"] > first["integrate_s"] or first["integrate_s"] < 0.2
+
+
+def test_compile_notice_on_slow_startup(tmp_path, capsys, monkeypatch):
+    """Start-up slower than COMPILE_NOTICE_AFTER (here: a prepare() that takes 1 s, as a first
+    compile takes 25-40 s) is announced on stderr; a quick one is not."""
+    import time
+    from odedyn.autoencoder.experiment import Experiment
+    cfg = write(tmp_path, "autoencoder")
+    monkeypatch.setattr(odedyn.cli, "COMPILE_NOTICE_AFTER", 0.05)
+    slow = Experiment.prepare
+    monkeypatch.setattr(Experiment, "prepare", lambda self: (time.sleep(1.0), slow(self)))
+    assert main(["integrate", cfg]) == 0
+    assert "compiling kernels" in capsys.readouterr().err
+    monkeypatch.setattr(odedyn.cli, "COMPILE_NOTICE_AFTER", 600.0)
+    assert main(["integrate", cfg]) == 0
+    assert "compiling" not in capsys.readouterr().err
+
+
+def test_compare_summary_per_observable_and_few_seeds_warning(tmp_path, capsys):
+    cfg = write(tmp_path, "autoencoder")
+    assert main(["compare", cfg, "--seeds", "2", "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "absolute" in err and "of its range" in err and "in SE" in err
+    for name in ("error", "Q", "R"):
+        assert any(line.split()[:1] == [name] for line in err.splitlines()), (name, err)
+    assert "only 2 seeds" in err
+    assert main(["compare", cfg, "--seeds", "2", "--json", "--no-progress"]) == 0
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    dev = summary["deviation"]["error"]
+    assert dev["max_rel"] == pytest.approx(dev["max_abs"] / dev["range"])
+    assert any("only 2 seeds" in n for n in summary["notes"])
+
+
+def test_readme_explains_the_sgd_bias():
+    with open(os.path.join(ROOT, "README.md")) as fh:
+        readme = fh.read()
+    assert "Reading a comparison" in readme and "O(1/D)" in readme
+
+
+def test_example_command(tmp_path, capsys):
+    assert main(["example", "--list"]) == 0
+    listing = capsys.readouterr().out
+    assert "erf_spiked" in listing and "manifold_circle" in listing
+    assert main(["example", "erf_spiked"]) == 0
+    with open(os.path.join(ROOT, "examples", "erf_spiked.toml")) as fh:
+        assert capsys.readouterr().out == fh.read()
+    assert main(["example", "erf_spiked", "--to", str(tmp_path / "mine")]) == 0
+    assert (tmp_path / "mine" / "erf_spiked.toml").exists()
+    assert main(["example", "erf_spiked", "--to", str(tmp_path / "mine")]) == 2  # no overwrite
+    assert "exists" in capsys.readouterr().err
+    assert main(["example", "erf_spikd"]) == 2
+    assert "did you mean 'erf_spiked'" in capsys.readouterr().err
