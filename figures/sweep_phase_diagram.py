@@ -12,18 +12,17 @@ import numpy as np
 import odedyn
 from odedyn.autoencoder.experiment import pca_errors
 from odedyn.config import load
-from odedyn.figures import FIGURES_DIR, figure_main
+from odedyn.figures import examples, figure_main
 from odedyn.plotting import plt, save
 from odedyn.sweeps.plot import heat_map
 
 NAME = "sweep-phase-diagram"
 DESCRIPTION = "erf autoencoder: final error against learning rate and leading spike (Dask sweep)"
-CONFIG = os.path.join(os.path.dirname(FIGURES_DIR), "examples", "erf_spiked.toml")
 
 
 def make(out_dir, quick=False):
     import matplotlib as mpl
-    cfg, base = load(CONFIG)
+    cfg, base = load(str(examples()["erf_spiked"]))
     n_lr, n_spike = (7, 5) if quick else (25, 19)
     grid = {"training.lr": "log:0.05:5:%d" % n_lr, "data.spikes.0": "lin:0.3:1.2:%d" % n_spike}
     ds = odedyn.sweep(cfg, grid, base_dir=base, progress=False)

@@ -29,9 +29,11 @@ from .store import DONE, FAILED, NOT_RUN
 
 
 def curve_names(exp):
-    """The curves a sweep stores: the error, then the headline and order-parameter curves."""
+    """The curves a sweep stores: the error, then the headline, order-parameter and other
+    observable curves."""
     names = [exp.error_name]
-    for n in tuple(exp.headline_names) + tuple(exp.order_parameter_names):
+    for n in (tuple(exp.headline_names) + tuple(exp.order_parameter_names)
+              + tuple(exp.observable_names)):
         if n not in names:
             names.append(n)
     return names
