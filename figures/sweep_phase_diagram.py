@@ -5,7 +5,6 @@ components marked on the colour bar; (b) the learning curves of one row of the g
 example's spike 0.7) against eta t: they fall on one curve, because at this scaling the
 learning rate only sets the clock (the O(eta^2) terms vanish as D -> infinity), which is why the
 contours of (a) are nearly vertical: a point of (a) is the error at time eta t_max."""
-import os
 
 import numpy as np
 
