@@ -30,7 +30,8 @@ COMPILE_NOTICE_AFTER = 3.0
 D_HELP = ("the problem's size, the CONFIG rebuilt at it (random starts only): autoencoder: input "
           "dimension D (spiked spectra); sign-autoencoder: data dimension d (n = r d units); "
           "group-sparse-autoencoder: input dimension n (random or orthonormal dictionary); "
-          "deep-autoencoder: ambient dimension n of the embedded manifold")
+          "deep-autoencoder: ambient dimension n of the embedded manifold; committee: input "
+          "dimension D (student and teacher)")
 
 
 def _process_age():

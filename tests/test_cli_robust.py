@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from odedyn.cli import build_parser, main
+from odedyn.config import KINDS
 
 BASE = """
 [model]
@@ -159,7 +160,7 @@ def test_every_argument_has_help():
         for action in sub._actions:
             assert action.help, (name, action.dest)
     d_help = subs.choices["simulate"]._option_string_actions["--D"].help
-    for kind in ("autoencoder", "sign-autoencoder", "group-sparse-autoencoder", "deep-autoencoder"):
+    for kind in KINDS:
         assert kind in d_help, d_help
 
 

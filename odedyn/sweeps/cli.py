@@ -45,7 +45,7 @@ def cmd_plot_sweep(args):
 def add_commands(sub):
     """Add ``sweep`` and ``plot-sweep`` to the subparsers ``sub`` of the odedyn parser."""
     p = sub.add_parser("sweep", help="grid of runs on Dask (zarr store, resumable)")
-    p.add_argument("config")
+    p.add_argument("config", help="the CONFIG file (TOML) of the runs")
     p.add_argument("--grid", action="append", default=[], metavar="KEY=VALUES",
                    help="dotted CONFIG key and values: 0.1,0.5,1 | lin:A:B:N | log:A:B:N "
                    "(repeat for more keys; adds to the CONFIG's [sweep] table)")
@@ -61,9 +61,10 @@ def add_commands(sub):
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
     p = sub.add_parser("plot-sweep", help="heat map (two keys) or family of curves (one key)")
-    p.add_argument("dir")
+    p.add_argument("dir", help="the sweep's folder (its zarr store)")
     p.add_argument("--quantity", default="final_error",
-                   choices=("final_error", "plateau_length", "plateau_error", "time_to_target"))
+                   choices=("final_error", "plateau_length", "plateau_error", "time_to_target"),
+                   help="what to draw per point (default final_error)")
     p.add_argument("--target", type=float, help="error level for time_to_target")
     p.add_argument("--at", action="append", metavar="KEY=VALUE",
                    help="value of each further swept key (nearest grid value)")
