@@ -25,7 +25,7 @@ The second-order (eta^2) terms vanish at this scaling: D E[dw dw] ~ E[F^2 x_tau^
 (w_tau, v_tau / sqrt(D)). The per-step O(1/D) time scale with t = steps / D gives the factor D.
 
 Two routes. ``derive(K, ...)`` unrolls the drift for a fixed K (every sum written out): it is
-the reference that tests/test_autoencoder_ode.py holds the generated code against. Unrolling is
+the reference that tests/autoencoder/test_autoencoder_ode.py holds the generated code against. Unrolling is
 no way to write code (sympy blows up with K), so ``derive_indexed`` does the same steps with
 symbolic unit indices: the output unit k is free, every sum is an index bound to the term
 (implicit summation), derivatives produce Kronecker deltas, and a delta with a bound index is

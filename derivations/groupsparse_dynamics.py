@@ -3,7 +3,7 @@
 Run ``python derivations/groupsparse_dynamics.py`` to (re)write
 ``odedyn/_generated/groupsparse_dynamics.py``; ``--check`` only reports (exit 1) when the
 committed module is stale. Every identity below is verified symbolically before anything is
-written (``verify()``); tests/test_groupsparse_generated.py runs the check and the staleness test.
+written (``verify()``); tests/groupsparse/test_groupsparse_generated.py runs the check and the staleness test.
 
 Model (seed 002). x = A s + sigma eps, A in R^{n x p} with unit-norm columns in M groups of size g,
 s non-negative and non-zero on K active groups, eps ~ N(0, I_n). Tied autoencoder

@@ -265,7 +265,7 @@ def _initial_network(ins, base_dir, model):
     """W0 and a description of the start; the neighbourhood is stated by init.distance, the
     distance of every column of W0 to its column of A (random directions in R^n). Measured for
     the paper setting (n = 100, M = 8, g = 2, K = 1, lambda = 0.3, sigma = 0, 3 seeds;
-    tests/test_groupsparse_fixedpoint.py): starts with distance <= 0.9 approach A (mean distance
+    tests/groupsparse/test_groupsparse_fixedpoint.py): starts with distance <= 0.9 approach A (mean distance
     at t = 150: 0.14, 0.18, 0.25 from 0.3, 0.6, 0.9), 1.2 is marginal (0.37-0.39, support
     accuracy 0.4-0.7), 1.5 fails for some seeds and 2.0 fails always (distance ~1.55, no support
     recovered)."""

@@ -7,7 +7,7 @@ its distance to A; and, for any dictionary, the asymptotic radius read off the f
 Without noise x lies in span(A) and the part of W orthogonal to it decays (dW_perp/dt =
 -2 W_perp G_Q), so a fixed point is W = A M with R = M^T, Q = M^T M and
 G_R(M)^T + 2 M G_Q(M) = 0 (the X equation of flow.py at Y = 0): three scalar equations, solved by
-Powell's hybrid method. Measured (tests/test_groupsparse_fixedpoint.py): M* ~ (1 + 0.35 lambda) I,
+Powell's hybrid method. Measured (tests/groupsparse/test_groupsparse_fixedpoint.py): M* ~ (1 + 0.35 lambda) I,
 radius ~ 0.35 lambda for K = 1 and 2 (the columns lengthen to undo the shrinkage), so the
 asymptotic radius shrinks to zero with the threshold; with an orthonormal dictionary it barely
 depends on K (no cross-talk between active groups).

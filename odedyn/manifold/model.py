@@ -63,7 +63,7 @@ def _forward_one(theta, x, offsets, sizes, linear, code, a, s):
 @njit(cache=True, nogil=True)
 def _tanh_pair(z):
     """(tanh z, 1 - tanh^2 z) from one exp: about 4x faster than math.tanh (glibc) and equal
-    to it within 1e-15 absolute (tests/test_manifold.py); tanh in the training kernel."""
+    to it within 1e-15 absolute (tests/manifold/test_manifold.py); tanh in the training kernel."""
     e = math.exp(-2.0 * abs(z))
     t = (1.0 - e) / (1.0 + e)
     if z < 0:

@@ -5,7 +5,7 @@ odedyn.simulation loop), and ``descend`` (parameters at given step counts).
 
 Time. A step of (stochastic) gradient descent with learning rate eta advances the time by eta:
 after s steps t = eta s, so gradient descent is the explicit Euler scheme of the flow and
-agrees with it up to O(eta) (checked in tests/test_manifold.py). A minibatch of B
+agrees with it up to O(eta) (checked in tests/manifold/test_manifold.py). A minibatch of B
 training points, drawn without replacement within each epoch (the order reshuffled every
 epoch), replaces L by its minibatch estimate; with B = m it is gradient descent exactly.
 """

@@ -32,7 +32,7 @@ def euler_flow(net, theta0, X, times, step):
     """theta(t) at ``times`` under the flow, by the explicit Euler scheme: full-batch gradient
     descent with steps of at most ``step`` (each interval between output times is cut into equal
     steps, so the times are hit exactly: odedyn.simulation.euler_steps). Its distance to the
-    scipy flow is O(step) (checked in tests/test_manifold.py). One numba loop: per unit of time
+    scipy flow is O(step) (checked in tests/manifold/test_manifold.py). One numba loop: per unit of time
     it costs a fraction of the scipy integrator, which is limited by the same stiffness and pays
     Python overhead per evaluation. Returns (states (len(times), n_parameters), number of
     gradient evaluations)."""

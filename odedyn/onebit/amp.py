@@ -29,7 +29,7 @@ So one layer of the decoder computes a linear map (B M, then B^T), the entrywise
 sign channel, the divergence (Onsager) corrections of both, and the entrywise denoiser of the
 prior; its output is xhat. The first layer starts from the prior alone (M = 0, u = 1): zhat =
 sqrt(2/pi) y, alpha_u = 1 - 2r/pi, so R = (pi / 2r) sqrt(2/pi) B^T sign(B x) and v = pi/(2r) - 1:
-layer 1 IS the single denoiser of odedyn/onebit/denoiser.py (tests/test_onebit_amp.py checks the
+layer 1 IS the single denoiser of odedyn/onebit/denoiser.py (tests/onebit/test_onebit_amp.py checks the
 equality to rounding). The divergences are measured on each sample (no knowledge of the state
 evolution is used), so every sample is decoded on its own.
 """

@@ -6,7 +6,7 @@ the loss across u_i = 0). One step of size eta advances t by eta, as in model.gr
 so the companion and the population dynamics share a clock: after k steps the sample-trained
 network sits at t = k eta, the time of the population flow dA/dt = -d dR/dA it approximates.
 
-What separates the two at a given t (measured in tests/test_onebit_companion.py): (i) the Euler
+What separates the two at a given t (measured in tests/onebit/test_onebit_companion.py): (i) the Euler
 error of a finite step, O(eta); (ii) minibatch noise, which raises the mean risk by O(eta /
 batch) (a "temperature"; at lr 0.05, batch 200, d = 30 about 2e-3 at the end, halving with eta,
 quartering with 4x the batch); (iii) the surrogate's bias, derived exactly in

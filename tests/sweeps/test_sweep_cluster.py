@@ -231,7 +231,8 @@ def test_phase_diagram_figure_quick(tmp_path):
     assert (final >= pca[None, :]).all()
     assert (np.diff(final, axis=0) < 0).all()
     assert all(os.path.getsize(f) > 0 for f in numbers["files"])
-    cfg, base = load(os.path.join(os.path.dirname(__file__), "..", "examples", "erf_spiked.toml"))
+    cfg, base = load(os.path.join(os.path.dirname(__file__), "..", "..", "examples",
+                                  "erf_spiked.toml"))
     a = derive(cfg, {"training.lr": 0.7, "training.t_max": 12.0}, base).integrate()
     b = derive(cfg, {"training.lr": 1.4, "training.t_max": 6.0}, base).integrate()
     assert a["error"][-1] == pytest.approx(b["error"][-1], rel=1e-7)

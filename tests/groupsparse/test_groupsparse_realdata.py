@@ -83,7 +83,7 @@ def test_every_group_sparse_example_builds(name):
     import os
 
     from odedyn.config import experiment
-    root = os.path.join(os.path.dirname(__file__), "..", "examples")
+    root = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
     exp = experiment(os.path.join(root, "group_sparse_%s.toml" % name))
     assert exp.error_estimate and exp.times[-1] > 0
 
