@@ -1,4 +1,4 @@
-"""The ``odedyn`` command line (contract: ../shared/design/interface.md).
+"""The ``odedyn`` command line (the contract is the README's "Command line" section).
 
     odedyn integrate CONFIG [--json] [--out FILE.npz]
     odedyn simulate  CONFIG [--seeds N] [--D N] [--workers N] [--no-progress] [--json] [--out FILE.npz]

@@ -1,4 +1,4 @@
-"""The command-line contract of ../shared/design/interface.md."""
+"""The command-line contract stated in the README (Command line)."""
 import json
 import os
 import subprocess

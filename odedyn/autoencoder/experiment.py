@@ -1,5 +1,5 @@
 """A shallow-autoencoder experiment: model + spectrum + initial network + times, as a CONFIG
-describes it (see ../shared/design/interface.md and examples/). Owns: building it from a CONFIG,
+describes it (see the README and examples/). Owns: building it from a CONFIG,
 and running its theory curve, its SGD simulations and their comparison from the same network.
 """
 import time
