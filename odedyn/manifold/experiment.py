@@ -13,7 +13,8 @@ both measured by odedyn.manifold.measure at the same times.
              sampling = "random" (random | stratified: see Manifold.sample), train_seed = 0,
              test = 2048, epsilon = 0.1 (threshold of the exceptional set)
     [training] t_max, lr = 0.05 (SGD step = time per step), batch = 16
-    [init]   seed = 0, std = 1.0, bias_std = 0.1, input_std = 6.0
+    [init]   seed = 0, std = 1.0, bias_std = 0.1, input_std = 6.0, or weights = "FILE.npz"
+             (array theta: all parameters, packed as DeepAutoencoder packs them)
     [output] n_times, t_first, times
     [solver] method = "RK23" (scipy: RK23 | RK45 | DOP853 | Radau | BDF | LSODA, with rtol =
              1e-4, atol = 1e-7; or "euler": the flow's explicit Euler scheme in numba, full-batch
@@ -24,7 +25,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..config import Section, check_sections, copy_config, output_times_from, solver_from
+from ..config import (Section, check_sections, copy_config, load_weights, output_times_from,
+                      solver_from)
 from ..errors import ConfigError
 from ..experiment import Experiment as BaseExperiment
 from ..integrate import SCIPY_METHODS
@@ -110,6 +112,8 @@ class Experiment(BaseExperiment):
 
     def with_init_seed(self, seed):
         """The same experiment from another random initial network (init.seed = ``seed``)."""
+        if "weights" in self.init:
+            raise ConfigError("init.seed", seed, "the initial network is given by init.weights")
         init = dict(self.init, seed=int(seed))
         config = dict(self.config, init=init)
         return replace(self, theta0=self.net.random_parameters(**init), init=init, config=config)
@@ -182,11 +186,20 @@ def from_config(cfg, base_dir=".", D=None):
     ts.close()
 
     ins = Section(cfg, "init", required=False)
-    init = {"seed": ins.integer("seed", 0, minimum=0), "std": ins.number("std", 1.0, positive=True),
-            "bias_std": ins.number("bias_std", 0.1, nonnegative=True),
-            "input_std": ins.number("input_std", 6.0, positive=True)}
+    if ins.has("weights"):  # theta: every weight and bias, packed as DeepAutoencoder packs them
+        theta0 = np.asarray(load_weights(ins, base_dir, ("theta",), exclusive=(
+            "seed", "std", "bias_std", "input_std"))["theta"], dtype=float).ravel()
+        if theta0.shape != (net.n_parameters,) or not np.isfinite(theta0).all():
+            raise ConfigError("init.weights", ins.raw("weights"), "theta must hold %d finite "
+                              "parameters, got shape %s" % (net.n_parameters, theta0.shape))
+        init = {"weights": ins.raw("weights")}
+    else:
+        init = {"seed": ins.integer("seed", 0, minimum=0),
+                "std": ins.number("std", 1.0, positive=True),
+                "bias_std": ins.number("bias_std", 0.1, nonnegative=True),
+                "input_std": ins.number("input_std", 6.0, positive=True)}
+        theta0 = net.random_parameters(**init)
     ins.close()
-    theta0 = net.random_parameters(**init)
 
     times = output_times_from(cfg, t_max, 30)
     sv = Section(cfg, "solver", required=False)

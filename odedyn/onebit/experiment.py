@@ -7,8 +7,10 @@ population dynamics (``integrate``) and its finite-size companion (``simulate``)
                values, probs (discrete: the scalar law, rescaled to E x^2 = 1)
     [training] t_max, method = "flow" | "gd", lr (gd step; default 0.25), supports (per step,
                bernoulli-gaussian; default 64), eval_supports (default 256)
-    [init]     seed (default 0), std (decoder scale, default 1)
-    [output]   n_times (default 40)
+    [init]     seed (default 0), std (decoder scale, default 1), or weights = "FILE.npz"
+               (arrays A: d x n, B: n x d)
+    [output]   n_times (default 40), t_first, times
+    [solver]   method (DOP853; scipy's methods), rtol (1e-8), atol (1e-10): the gradient flow
     [simulation] lr (default 0.05), batch (default 200), width (surrogate; default 0.1)
 
 A Gaussian source runs the exact gradient flow (scipy) or exact gradient descent. A Bernoulli-
@@ -28,7 +30,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ..config import Section, check_sections, copy_config, output_times_from
+from ..config import (Section, check_sections, copy_config, load_weights, output_times_from,
+                      solver_from)
+from ..integrate import SCIPY_METHODS
 from ..errors import ConfigError
 from ..experiment import Experiment as BaseExperiment
 from .model import OBSERVABLES, Objective, SignAutoencoder
@@ -53,6 +57,7 @@ class Experiment(BaseExperiment):
     simulation: dict = field(default_factory=dict)
     config: dict = field(default_factory=dict)
     seed: int = 0
+    solver: dict = field(default_factory=dict)
 
     error_name = "risk"
     time_label = r"time $t$ (SGD steps $\times$ learning rate)"
@@ -86,7 +91,7 @@ class Experiment(BaseExperiment):
         with single_blas_thread():
             obj = self.objective()
             if tr["method"] == "flow" and obj.exact:
-                traj = gradient_flow(obj, self.A0, self.B0, times)
+                traj = gradient_flow(obj, self.A0, self.B0, times, **self.solver)
             else:
                 step = None if obj.exact else Objective(self.model, tr["supports"], self.seed + 1)
                 traj = gradient_descent(obj, self.A0, self.B0, tr["lr"], times, step, self.seed)
@@ -135,7 +140,7 @@ def _source(ds):
 
 def from_config(cfg, base_dir=".", D=None):
     """Build an Experiment from a parsed CONFIG (keys in the module docstring)."""
-    check_sections(cfg, {"model", "data", "training", "init", "output", "simulation"})
+    check_sections(cfg, {"model", "data", "training", "init", "output", "solver", "simulation"})
     ms = Section(cfg, "model")
     ms.string("kind")
     d = ms.integer("d", minimum=1) if D is None else D
@@ -157,8 +162,13 @@ def from_config(cfg, base_dir=".", D=None):
                 "eval_supports": ts.integer("eval_supports", 256, minimum=2)}
     ts.close()
     ins = Section(cfg, "init", required=False)
-    seed = ins.integer("seed", 0, minimum=0)
-    A0, B0 = model.random_network(seed, ins.number("std", 1.0, positive=True))
+    seed = ins.integer("seed", 0, minimum=0) if not ins.has("weights") else 0
+    if ins.has("weights"):  # A (d x n) and B (n x d), e.g. a trained network
+        arrays = load_weights(ins, base_dir, ("A", "B"))
+        A0, B0 = (np.array(arrays[k], dtype=float) for k in ("A", "B"))
+        model.check_network(A0, B0)
+    else:
+        A0, B0 = model.random_network(seed, ins.number("std", 1.0, positive=True))
     ins.close()
     times = output_times_from(cfg, training["t_max"], 40)
     ss = Section(cfg, "simulation", required=False)
@@ -166,6 +176,7 @@ def from_config(cfg, base_dir=".", D=None):
                   "batch": ss.integer("batch", 200, minimum=1),
                   "width": ss.number("width", 0.1, positive=True)}
     ss.close()
+    solver = solver_from(cfg, SCIPY_METHODS)
     resolved = copy_config(cfg)
     resolved["model"]["d"] = d
-    return Experiment(model, A0, B0, times, training, simulation, resolved, seed)
+    return Experiment(model, A0, B0, times, training, simulation, resolved, seed, solver)
