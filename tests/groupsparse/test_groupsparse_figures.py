@@ -10,6 +10,7 @@ def out(tmp_path_factory):
     return str(tmp_path_factory.mktemp("figs"))
 
 
+@pytest.mark.slow
 def test_recovery_figure(out):
     nums = run("group-sparse-recovery", out, quick=True)
     for act in ("group-sparse-relu", "relu"):
@@ -21,6 +22,7 @@ def test_recovery_figure(out):
     assert all(f.endswith((".png", ".pdf")) for f in nums["files"])
 
 
+@pytest.mark.slow
 def test_support_figure_group_sparse_relu_recovers_better(out):
     nums = run("group-sparse-support", out, quick=True)
     gs, relu = nums["group-sparse-relu"], nums["relu"]
@@ -34,6 +36,7 @@ def test_support_figure_group_sparse_relu_recovers_better(out):
         assert abs(th - r["sgd"][0]) < 4 * se
 
 
+@pytest.mark.slow
 def test_clustering_figure_beats_kmeans(out):
     nums = run("group-sparse-clustering", out, quick=True)
     for i in range(len(nums["noise"])):
