@@ -9,6 +9,7 @@ import pytest
 
 from odedyn.cli import build_parser, main
 from odedyn.config import KINDS
+from test_cli import write
 
 BASE = """
 [model]
@@ -30,12 +31,6 @@ t_max = 1.0
 std = 0.3
 seed = 0
 """
-
-
-def write(tmp_path, text, name="c.toml"):
-    path = tmp_path / name
-    path.write_text(text)
-    return str(path)
 
 
 def one_line_error(capsys, *needles):
