@@ -22,6 +22,8 @@ import time
 import numpy as np
 
 from odedyn.committee import configure
+from odedyn.committee.theory import integrate
+from odedyn.integrate import Dopri5
 
 
 def numpy_rhs(K, M, T, A, eta):
@@ -94,13 +96,13 @@ def main(argv=None):
                     init={"std": 0.1, "seed": 0, "v_init": 1.0})
     times = np.linspace(0.0, t_max, 201)
     exp.prepare()
-    ref = exp.model.theory(*_ops(exp), times, rtol=1e-12, atol=1e-14)["error"]
+    ref = integrate(exp.model, *_ops(exp), times, Dopri5(1e-12, 1e-14))["error"]
     rows = []
     for rtol in (1e-6, 1e-7, 1e-8, 1e-9, 1e-10):
         best = math.inf
         for _ in range(3):
             t0 = time.process_time()
-            tr = exp.model.theory(*_ops(exp), times, rtol=rtol, atol=rtol * 1e-2)
+            tr = integrate(exp.model, *_ops(exp), times, Dopri5(rtol, rtol * 1e-2))
             best = min(best, time.process_time() - t0)
         acc = float(np.max(np.abs(tr["error"] - ref)))
         if acc <= 1e-6:

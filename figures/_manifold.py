@@ -20,7 +20,7 @@ from odedyn.config import experiment_from_dict
 from odedyn.plotting import COLORS, simulation_points, theory_line, time_axis, title
 
 
-#: the figures integrate the flow by its Euler scheme with this step (see training.euler_flow)
+#: the figures integrate the flow by its Euler scheme with this step (odedyn.manifold.theory)
 FLOW = {"method": "euler", "step": 0.05}
 
 
@@ -34,11 +34,11 @@ def experiment(manifold, width, t_max, depth=2, bottleneck=1, n_times=15, init=N
     return experiment_from_dict(cfg)
 
 
-def flows(exps, times=None, workers=2, return_states=False):
+def flows(exps, times=None, workers=2):
     """Gradient flow of each experiment (e.g. several initial networks), ``workers`` threads."""
     # one BLAS thread per worker: spinning BLAS threads of two workers would fight for the cores
     with threadpool_limits(1), ThreadPoolExecutor(max(1, min(workers, len(exps)))) as pool:
-        return list(pool.map(lambda e: e.integrate(times, return_states), exps))
+        return list(pool.map(lambda e: e.integrate(times, progress=False), exps))
 
 
 def mean_sem(values):
@@ -50,7 +50,7 @@ def mean_sem(values):
 def flow_and_sgd(exp, seeds):
     """Gradient flow at the SGD's output times (with parameters) and the SGD runs."""
     sim = exp.simulate(seeds=seeds, progress=False)
-    flow = exp.integrate(sim.t, return_states=True)
+    flow = exp.integrate(sim.t)
     return flow, sim
 
 
@@ -120,7 +120,7 @@ def width_sweep(manifold, widths, seeds, t_max, workers=2, **kwargs):
     final[name] = array (len(widths), len(seeds)) of the observable at t_max, last experiment)."""
     exps = [experiment(manifold, w, t_max, **kwargs).with_init_seed(s)
             for w in widths for s in seeds]
-    trajs = flows(exps, workers=workers, return_states=True)
+    trajs = flows(exps, workers=workers)
     runs = {w: trajs[i * len(seeds):(i + 1) * len(seeds)] for i, w in enumerate(widths)}
     final = {name: np.array([[r[name][-1] for r in runs[w]] for w in widths]) for name in FINAL}
     return runs, final, exps[-1]

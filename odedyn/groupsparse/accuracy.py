@@ -93,7 +93,7 @@ def check(make_flow, options, run, tolerance=None):
 def _check_once(make_flow, options, run):
     main = make_flow(options)
     traj = run(main)
-    traj.meta["amplitude_nodes"] = main.nodes.amplitude_nodes
+    traj.meta["diagnostics"]["amplitude_nodes"] = main.nodes.amplitude_nodes
     replicas = 1 if main.nodes.exact else REPLICAS
     checks = []
     points = main.nodes.amplitude_nodes

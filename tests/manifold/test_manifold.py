@@ -125,12 +125,12 @@ def test_gradient_flow_and_small_step_gradient_descent_agree():
     2.4]) and at lr = 0.005 the mean error of the two differs by < 2e-3 at every time."""
     exp = circle_experiment()
     times = np.array([0.0, 10.0, 20.0, 40.0])
-    flow = exp.integrate(times, return_states=True)
+    flow = exp.integrate(times)
     dist = {}
     for lr in (0.01, 0.005):
         exp.lr = lr
         thetas = exp.descend(times)
-        dist[lr] = max(np.linalg.norm(a - b) for a, b in zip(thetas, flow.meta["theta"]))
+        dist[lr] = max(np.linalg.norm(a - b) for a, b in zip(thetas, flow.arrays["theta"]))
         err = exp._measure(thetas)["error"]
     assert 1.6 < dist[0.01] / dist[0.005] < 2.4, dist
     assert np.max(np.abs(err - flow["error"])) < 2e-3
@@ -212,16 +212,16 @@ def test_euler_flow_is_gradient_descent_and_approaches_the_scipy_flow():
     cfg["solver"] = {"method": "euler", "step": 0.01}
     exp = experiment_from_dict(cfg)
     times = np.array([0.0, 10.0, 20.0, 40.0])
-    euler = exp.integrate(times, return_states=True)
+    euler = exp.integrate(times)
     exp.lr = 0.01
-    assert all(np.array_equal(a, b) for a, b in zip(euler.meta["theta"], exp.descend(times)))
+    assert all(np.array_equal(a, b) for a, b in zip(euler.arrays["theta"], exp.descend(times)))
     assert euler.meta["rhs_evaluations"] == 4000
     exp.solver = {"method": "RK23", "rtol": 1e-6, "atol": 1e-9}
-    scipy = exp.integrate(times, return_states=True).meta["theta"]
+    scipy = exp.integrate(times).arrays["theta"]
     dist = []
     for step in (0.01, 0.005):
         exp.solver = {"method": "euler", "step": step}
-        th = exp.integrate(times, return_states=True).meta["theta"]
+        th = exp.integrate(times).arrays["theta"]
         dist.append(max(np.linalg.norm(a - b) for a, b in zip(th, scipy)))
     assert 1.6 < dist[0] / dist[1] < 2.4, dist
 
