@@ -106,7 +106,7 @@ def main(argv=None):
             best = min(best, time.process_time() - t0)
         acc = float(np.max(np.abs(tr["error"] - ref)))
         if acc <= 1e-6:
-            rows.append(("odedyn DOP853 (numba RHS), rtol %.0e" % rtol, best, acc, tr.meta["nfev"]))
+            rows.append(("odedyn DOP853 (numba RHS), rtol %.0e" % rtol, best, acc, tr.meta["rhs_evaluations"]))
             break
     e2, s2, n2 = euler(exp, 0.02, times)
     e1, s1, n1 = euler(exp, 0.01, times)

@@ -64,7 +64,7 @@ def time_panel(ax, flow, sim=None, color=0, label=""):
     if sim is not None:
         simulation_points(ax, sim.t, sim["error"], sim["error_sem"], c,
                           "mean error, SGD (%d seeds)" % sim.meta["seeds"])
-    bound = flow.meta["borsuk_ulam_bound"]
+    bound = flow.meta["diagnostics"]["borsuk_ulam_bound"]
     if bound > 0:
         ax.axhline(bound, color="k", ls="--", lw=1, label="Borsuk-Ulam bound")
     ax.set_yscale("log")

@@ -22,7 +22,7 @@ DESCRIPTION = "circle through a 1-d bottleneck: reconstruction, exceptional arc,
 def make(out_dir, quick=False):
     exp = experiment("circle", 32, 3200 if quick else 6400, train=128, sampling="stratified")
     flow, sim = flow_and_sgd(exp, 2 if quick else 4)
-    theta = flow.arrays["theta"][-1]
+    theta = flow.arrays["theta_at_times"][-1]
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
     time_panel(axes[0], flow, sim)
     axes[0].legend(fontsize=7)

@@ -111,7 +111,7 @@ def _check_once(make_flow, options, run):
         curves[name + "_numerical_error"] = gap + SAMPLE_FACTOR * sample
         summary[name] = float(np.max(curves[name + "_numerical_error"]))
         parts[name] = (float(gap), float(SAMPLE_FACTOR * np.max(sample)))
-    meta = {"numerical_error": summary,
+    meta = {"numerical_error_by_curve": summary,
             "check": {"replicas": replicas, "nodes": [n for _, n in checks],
                       "amplitude_nodes": max(1, math.ceil(points / 2))}}
     return traj, curves, meta, parts, main

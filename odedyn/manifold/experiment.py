@@ -124,11 +124,11 @@ class Experiment(BaseExperiment):
 
     def theory_curve(self, times, progress=True):
         """Gradient flow d theta/dt = -grad L(theta) from theta0; the observables at ``times``,
-        the parameters in its arrays (theta: every output time; final_theta)."""
+        the parameters in its arrays (theta_at_times: at every output time; final_theta)."""
         sol = gradient_flow(self.net, self.theta0, self.train, times, self.solver, progress)
         meta = sol.record() | {"diagnostics": self._meta()}
         return Trajectory(sol.t, self._measure(sol.y), meta,
-                          {"theta": sol.y, "final_theta": sol.y[-1].copy()})
+                          {"theta_at_times": sol.y, "final_theta": sol.y[-1].copy()})
 
     def with_init_seed(self, seed):
         """The same experiment from another random initial network (init.seed = ``seed``)."""

@@ -70,7 +70,7 @@ def test_fashion_mnist_idx_file_and_config(tmp_path, capsys):
     X = load_dataset("fashion-mnist:%s" % path)
     assert X.shape == (40, 784) and X.max() <= 255
     cfg = tmp_path / "f.toml"
-    cfg.write_text('[model]\nK = 2\n[data]\nspectrum = "dataset"\ndataset = "fashion-mnist:%s"\n'
+    cfg.write_text('[model]\nkind = "autoencoder"\nK = 2\n[data]\nspectrum = "dataset"\ndataset = "fashion-mnist:%s"\n'
                    '[training]\nt_max = 2.0\n[init]\nstd = 0.3\n' % path)
     exp = odedyn.load(str(cfg))
     assert exp.D == 784 and np.isfinite(exp.integrate()["error"]).all()
