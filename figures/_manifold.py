@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover
     def threadpool_limits(limits):
         return nullcontext()
 
-from odedyn.config import experiment_from_dict
+from odedyn.config import derive
 from odedyn.plotting import COLORS, simulation_points, theory_line, time_axis, title
 
 
@@ -26,12 +26,13 @@ FLOW = {"method": "euler", "step": 0.05}
 
 def experiment(manifold, width, t_max, depth=2, bottleneck=1, n_times=15, init=None, solver=None,
                **data):
-    cfg = {"init": dict(init or {}), "solver": dict(solver or FLOW), "model": {"kind": "deep-autoencoder", "encoder": [width] * depth,
+    cfg = {"init": dict(init or {}), "solver": dict(solver or FLOW),
+           "model": {"kind": "deep-autoencoder", "encoder": [width] * depth,
                      "bottleneck": bottleneck},
            "data": dict({"manifold": manifold}, **data),
            "training": {"t_max": float(t_max)}, "output": {"n_times": n_times,
                                                            "t_first": t_max / 200}}
-    return experiment_from_dict(cfg)
+    return derive(cfg)
 
 
 def flows(exps, times=None, workers=2):

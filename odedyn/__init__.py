@@ -28,9 +28,14 @@ __all__ = sorted(_PUBLIC)
 
 
 def __getattr__(name):
-    if name not in _PUBLIC:
-        raise AttributeError("module 'odedyn' has no attribute %r" % name)
     import importlib
+    if name not in _PUBLIC:  # a submodule (odedyn.config, ...), imported on first use too
+        try:
+            return importlib.import_module("." + name, __name__)
+        except ModuleNotFoundError as exc:
+            if exc.name != "%s.%s" % (__name__, name):
+                raise
+            raise AttributeError("module 'odedyn' has no attribute %r" % name) from None
     module, attr = _PUBLIC[name]
     value = getattr(importlib.import_module("." + module, __name__), attr)
     globals()[name] = value

@@ -477,7 +477,7 @@ class _Progress:
         self.label, self.t0, self.t1, self.enabled = label, float(t0), float(t1), enabled
         self.start = time.perf_counter()
         self.bar = None
-        self.last_line = 0.0
+        self.last_line = -math.inf
         self.flagged = False
 
     def __enter__(self):
