@@ -94,8 +94,9 @@ class Experiment(BaseExperiment):
         else:
             w0, seed = random_start(ins, D, len(theta))
         ins.close()
-        if len(w0) < len(theta):
-            raise ConfigError("data.spikes", ds.table["spikes"], "needs D >= %d" % len(theta))
+        if len(w0) < len(theta) or not w0 @ w0 > 0:
+            raise ConfigError("init.weights", ins.table.get("weights"), "needs w != 0 with D >= "
+                              "%d (the spikes)" % len(theta))
         return cls(w0, theta, lr, t_max, output_times_from(cfg, t_max, 60),
                    solver_from(cfg, compiled=False, default=cls.default_solver), seed)
 
@@ -157,13 +158,12 @@ def random_start(ins, D, P):
     overlap = np.array(ins.numbers("overlap", [0.1] * P))
     seed = ins.integer("seed", 0, minimum=0)
     if len(overlap) != P:
-        raise ConfigError("init.overlap", list(overlap), "needs one entry per spike (%d)" % P)
-    if P > D:
-        raise ConfigError("data.D", D, "must be at least the number of spikes (%d)" % P)
+        raise ConfigError("init.overlap", overlap.tolist(), "needs one entry per spike (%d)" % P)
+    if P > D or not (std > 0 or np.any(overlap)):
+        raise ConfigError("data.D" if P > D else "init.std", D if P > D else std, "gives no "
+                          "network: needs D >= %d (the spikes) and std > 0 or an overlap" % P)
     w0 = std * np.random.default_rng([seed, 3]).standard_normal(D)
     w0[:P] += math.sqrt(D) * overlap
-    if not w0 @ w0 > 0:
-        raise ConfigError("init.std", std, "gives w0 = 0 (Q = 0): give std > 0 or an overlap")
     return w0, seed
 
 
