@@ -12,7 +12,7 @@ import pytest
 import odedyn.cli
 from odedyn.cli import main
 from odedyn.config import experiment_from_dict
-from tiny_configs import KINDS, TINY
+from tiny_configs import KINDS, PLUGINS, TINY
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -43,8 +43,8 @@ def test_startup_holds_the_compile_time(tmp_path, kind):
     """In a fresh process the kernels are loaded (or compiled) during start-up: the first
     integration takes no longer than a second one in the same process."""
     cfg = write(tmp_path, kind)
-    code = ("from odedyn.cli import main; import sys; "
-            "[main(['integrate', sys.argv[1], '--json']) for _ in range(2)]")
+    code = ("".join("import %s; " % m for m in PLUGINS) + "from odedyn.cli import main; "
+            "import sys; [main(['integrate', sys.argv[1], '--json']) for _ in range(2)]")
     proc = subprocess.run([sys.executable, "-c", code, cfg], capture_output=True, text=True,
                           timeout=600)
     assert proc.returncode == 0, proc.stderr
