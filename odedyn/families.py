@@ -1,16 +1,20 @@
 """The registry of model families. Owns: finding every family (the ``odedyn.families`` entry
 points of the installed distributions, so that a package outside this repository plugs in the
-same way as the families shipped here; ``register`` for one defined at run time), and loading
-only the one a CONFIG names.
+same way as the families shipped here; the modules named in the environment variable
+``ODEDYN_FAMILIES`` (comma-separated), imported first, for a family in a module of its own that
+registers itself; ``register`` for one defined at run time), and loading only the one a CONFIG
+names.
 
 A family is an ``odedyn.experiment.Experiment`` subclass that declares itself (``kind``,
 ``size_key``, ``size_help``, ``tiny_config``, ``weight_arrays``...; docs/adding-a-family.md).
 Nothing here, nor anywhere in the shared code, names a family.
 """
 import importlib
+import os
 import pkgutil
 
 GROUP = "odedyn.families"
+ENVIRONMENT = "ODEDYN_FAMILIES"
 
 _registered = {}
 _found = None
@@ -44,6 +48,12 @@ def kinds():
     """The names of every known kind, sorted."""
     global _found
     if _found is None:
+        for name in filter(None, (m.strip() for m in os.environ.get(ENVIRONMENT, "").split(","))):
+            try:
+                importlib.import_module(name)
+            except ImportError as exc:
+                from .errors import ConfigError
+                raise ConfigError(ENVIRONMENT, name, "cannot be imported: %s" % exc) from None
         _found = _entry_points()
     return sorted(set(_found) | set(_registered))
 

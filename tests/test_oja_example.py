@@ -129,7 +129,8 @@ def test_theory_against_sgd_within_standard_errors():
 # ---------------------------------------------------------------- loading and staying outside
 def test_the_command_line_loads_the_family(tmp_path):
     """python -m odedyn_examples.oja_family is odedyn's CLI with the kind registered; plain
-    odedyn does not know the kind (nothing shared names it) and says so, exit 2."""
+    odedyn does not know the kind (nothing shared names it) and says so, exit 2, unless
+    ODEDYN_FAMILIES names the module."""
     cfg = os.path.join(ROOT, "examples", "oja.toml")
     run = subprocess.run([sys.executable, "-m", "odedyn_examples.oja_family", "compare", cfg,
                           "--D", "60", "--seeds", "2", "--json", "--no-progress"],
@@ -138,9 +139,20 @@ def test_the_command_line_loads_the_family(tmp_path):
     out = json.loads(run.stdout)
     assert set(out["order_parameters"]) == {"m", "Q"} and np.all(np.isfinite(out["error"]))
     assert out["simulation"]["meta"]["D"] == 60 and out["summary"]["seeds"] == 2
+    env = {k: v for k, v in os.environ.items() if k != "ODEDYN_FAMILIES"}
     plain = subprocess.run([sys.executable, "-m", "odedyn", "integrate", cfg],
-                           capture_output=True, text=True, timeout=600, cwd=tmp_path)
+                           capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env)
     assert plain.returncode == 2 and "model.kind = 'oja': unknown" in plain.stderr, plain.stderr
+    # the plug-in variable makes plain odedyn know it; a module it cannot import is exit 2
+    env["ODEDYN_FAMILIES"] = "odedyn_examples.oja_family"
+    plugged = subprocess.run([sys.executable, "-m", "odedyn", "integrate", cfg, "--json"],
+                             capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env)
+    assert plugged.returncode == 0, plugged.stderr
+    np.testing.assert_allclose(json.loads(plugged.stdout)["t"][-1], 12.0)
+    env["ODEDYN_FAMILIES"] = "no_such_module"
+    bad = subprocess.run([sys.executable, "-m", "odedyn", "integrate", cfg],
+                         capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env)
+    assert bad.returncode == 2 and "ODEDYN_FAMILIES = 'no_such_module'" in bad.stderr
 
 
 def test_the_example_is_small_and_outside_the_shared_code():
