@@ -137,7 +137,7 @@ def case(K, M, t_max, peers):
                                    Scipy("DOP853"), 3),
                                   ("Euler dt = 0.01, same compiled RHS", FixedStep(0.01, "euler"),
                                    1)):
-        s, tr = best_of(lambda: integrate(exp.model, *_ops(exp), times, solver), repeats)
+        s, tr = best_of(lambda: integrate(exp.model, *_ops(exp), times, solver, False), repeats)
         n = tr.meta["rhs_evaluations"]
         rows.append((name, s, float(np.max(np.abs(tr["error"] - ref))), n, s / (n * cost)))
     if peers:

@@ -1,7 +1,6 @@
 """Sequential learning of principal components (seed 001): an erf autoencoder with K = 3 on a
 spiked spectrum with three well-separated outliers learns them one after another; the error
 shows plateaus at the PCA errors of 0, 1, 2 components."""
-import numpy as np
 
 from odedyn.autoencoder.experiment import configure, decoder_overlaps, pca_errors
 from odedyn.compare import compare

@@ -6,7 +6,6 @@ shared CONFIG vocabulary every family reads its sections with.
 import contextlib
 import contextvars
 import difflib
-import importlib
 import math
 import os
 import stat

@@ -6,12 +6,10 @@ import os
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 import odedyn.cli
 from odedyn.cli import main
-from odedyn.config import experiment_from_dict
 from tiny_configs import KINDS, PLUGINS, TINY
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -17,23 +17,11 @@ from .simulate import empirical_error, measure, population_error, sgd_steps
 
 
 TINY = """
-[model]
-kind = "autoencoder"
-activation = "erf"
-K = 2
-[data]
-D = 60
-spectrum = "spiked"
-spikes = [0.7, 0.25]
-bulk = 0.03
-[training]
-lr = 1.0
-t_max = 0.5
-[init]
-std = 0.3
-seed = 0
-[output]
-n_times = 4
+model = {kind = "autoencoder", activation = "erf", K = 2}
+data = {D = 60, spectrum = "spiked", spikes = [0.7, 0.25], bulk = 0.03}
+training = {lr = 1.0, t_max = 0.5}
+init = {std = 0.3, seed = 0}
+output = {n_times = 4}
 """
 
 

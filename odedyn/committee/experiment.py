@@ -18,23 +18,12 @@ from .simulate import sgd_steps
 
 
 TINY = """
-[model]
-kind = "committee"
-K = 2
-activation = "erf"
-[teacher]
-M = 2
-activation = "erf"
-[data]
-D = 60
-[training]
-lr = 1.0
-t_max = 0.5
-[init]
-std = 0.1
-seed = 0
-[output]
-n_times = 3
+model = {kind = "committee", K = 2, activation = "erf"}
+teacher = {M = 2, activation = "erf"}
+data = {D = 60}
+training = {lr = 1.0, t_max = 0.5}
+init = {std = 0.1, seed = 0}
+output = {n_times = 3}
 """
 
 

@@ -35,25 +35,13 @@ METHODS = ("RK45", "RK23", "DOP853")
 
 
 TINY = """
-[model]
-kind = "group-sparse-autoencoder"
-threshold = 0.5
-[data]
-n = 20
-groups = 4
-group_size = 2
-active_groups = 1
-noise = 0.05
-[training]
-t_max = 0.5
-[init]
-distance = 0.2
-[theory]
-amplitude_nodes = 3
-[simulation]
-test_samples = 200
-[output]
-n_times = 3
+model = {kind = "group-sparse-autoencoder", threshold = 0.5}
+data = {n = 20, groups = 4, group_size = 2, active_groups = 1, noise = 0.05}
+training = {t_max = 0.5}
+init = {distance = 0.2}
+theory = {amplitude_nodes = 3}
+simulation = {test_samples = 200}
+output = {n_times = 3}
 """
 
 

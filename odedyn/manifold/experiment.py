@@ -41,19 +41,10 @@ EULER_STEP = 0.05
 
 
 TINY = """
-[model]
-kind = "deep-autoencoder"
-encoder = [4]
-bottleneck = 1
-[data]
-manifold = "circle"
-n = 3
-train = 16
-test = 64
-[training]
-t_max = 0.5
-[output]
-n_times = 3
+model = {kind = "deep-autoencoder", encoder = [4], bottleneck = 1}
+data = {manifold = "circle", n = 3, train = 16, test = 64}
+training = {t_max = 0.5}
+output = {n_times = 3}
 """
 
 

@@ -47,18 +47,11 @@ def single_blas_thread():
 
 
 TINY = """
-[model]
-kind = "sign-autoencoder"
-d = 12
-r = 0.5
-[data]
-source = "gaussian"
-[training]
-t_max = 2.0
-[init]
-seed = 0
-[output]
-n_times = 4
+model = {kind = "sign-autoencoder", d = 12, r = 0.5}
+data = {source = "gaussian"}
+training = {t_max = 2.0}
+init = {seed = 0}
+output = {n_times = 4}
 """
 
 

@@ -3,7 +3,6 @@ dA/dt = -d dR/dA, dB/dt = -d dR/dB, and gradient descent with step eta (its Eule
 t = eta x steps), both through the shared front door odedyn.integrate.solve, recording the risk
 and the observables of odedyn.onebit.model at the output times (time normalisation: see
 odedyn.onebit.model)."""
-import numpy as np
 
 from ..integrate import GradientDescent, Layout, Map, solve
 from ..results import Trajectory

@@ -1,5 +1,4 @@
 """The claims of the four one-bit figures, asserted on their --quick numbers."""
-import json
 import subprocess
 import sys
 

@@ -1,7 +1,6 @@
 """Sweeps without a Dask cluster: VALUES and the [sweep] table, every point checked before
 anything runs (exit 2, one line, nothing written), one point's task and its store, the
 summaries' definitions, and the Slurm job script (dask-jobqueue, no cluster needed)."""
-import os
 import sys
 
 import numpy as np
