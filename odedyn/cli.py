@@ -20,6 +20,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 
 from .errors import ConfigError, NumericalError
 
@@ -112,7 +113,9 @@ def _experiment(args, simulate=False):
     from .experiment import Experiment
     with _startup(), recording() as resolved:
         exp = experiment(args.config, getattr(args, "D", None))
-        exp.prepare()
+        with warnings.catch_warnings():   # said by the run itself, if at all
+            warnings.simplefilter("ignore")
+            exp.prepare()
         if simulate and type(exp).sim_start is not Experiment.sim_start:
             exp.sim_advance(exp.sim_start(0), 0)  # compile the learning rule's kernel
     return exp, _resolved(exp.config, resolved)
@@ -390,7 +393,23 @@ def build_parser():
     return ap
 
 
+def _warning_line(message, category, filename, lineno, line=None):
+    """A warning as one line: odedyn's own ones without the source location."""
+    from .errors import NumericalWarning
+    where = "" if issubclass(category, NumericalWarning) else " (%s:%d)" % (filename, lineno)
+    return "odedyn: warning: %s%s\n" % (message, where)
+
+
 def main(argv=None):
+    formatwarning = warnings.formatwarning
+    warnings.formatwarning = _warning_line
+    try:
+        return _main(argv)
+    finally:
+        warnings.formatwarning = formatwarning
+
+
+def _main(argv):
     args = build_parser().parse_args(argv)
     for key in ("seeds", "D", "workers"):
         val = getattr(args, key, None)

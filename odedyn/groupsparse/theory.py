@@ -199,11 +199,13 @@ class Flow:
                     raise NumericalError(0.0, "%s0 is not permutation-symmetric" % name)
         self.evaluations = 0
         rhs = Map(self.descent_step) if isinstance(solver, GradientDescent) else self.rhs
-        sol = solve(rhs, y0, times, solver, progress=progress)
-        rows = [self.unpack(y) for y in sol.y]
-        curves = {name: np.array([r[k] for r in rows]) for k, name in enumerate(MATRICES)}
-        obs = [self.observables(r[0], r[1]) for r in rows]
-        curves.update({k: np.array([o[k] for o in obs]) for k in obs[0]})
+
+        def observe(t, y):
+            mats = self.unpack(y)
+            return dict(zip(MATRICES, mats)) | self.observables(mats[0], mats[1])
+
+        sol = solve(rhs, y0, times, solver, observe=observe, progress=progress)
+        curves = sol.curves
         meta = sol.record() | {"rhs_evaluations": self.evaluations}
         meta["diagnostics"] = {"nodes": len(self.nodes.w),
                                "monte_carlo": list(self.nodes.random_parts),
