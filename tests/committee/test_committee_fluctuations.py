@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from scipy.special import erf
-from scipy.stats import norm
+from scipy.stats import kurtosis, norm
 
 import committee_fluctuations
 from odedyn import gaussian_moments as gm
@@ -326,11 +326,15 @@ def observables(th, fl, sim):
 
 
 def std_z(pred, seeds_curves):
-    """(measured sd - predicted) / (sampling sd of a standard deviation, pred / sqrt(2(n-1)))."""
+    """(measured sd - predicted) / (sampling sd of a standard deviation). For n runs with
+    excess kurtosis k, Var(s^2) = sigma^4 (2/(n-1) + k/n), so sd(s) = (sigma/2) sqrt(2/(n-1) +
+    k/n): sigma / sqrt(2(n-1)) for Gaussian runs; the first few steps are far from Gaussian (a
+    sum of a few products of Gaussians, k up to 10), so the sample kurtosis enters."""
     n = seeds_curves.shape[0]
     sd = seeds_curves.std(0, ddof=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return (sd - pred) / (pred / math.sqrt(2 * (n - 1)))
+        k = kurtosis(seeds_curves, axis=0)
+        return (sd - pred) / (pred / 2 * np.sqrt(2 / (n - 1) + k / n))
 
 
 def bias_z(theory, pred, seeds_curves):
@@ -344,9 +348,9 @@ def bonferroni(count, alpha=0.01):
     return norm.isf(alpha / (2 * count))
 
 
-def check_std(exp, th, fl, sim, floor=1e-12):
-    """Every observable's predicted std at every valid time within the Bonferroni bound (1%
-    family-wise) of the sampling error of a standard deviation."""
+def check_std(exp, th, fl, sim, floor=1e-12, alpha=0.01):
+    """Every observable's predicted std at every valid time within the Bonferroni bound
+    (``alpha`` family-wise) of the sampling error of a standard deviation."""
     zs = []
     for name, (theory, std, bias, curves) in observables(th, fl, sim).items():
         keep = fl["valid"] & (np.arange(len(exp.times)) > 0)
@@ -354,7 +358,7 @@ def check_std(exp, th, fl, sim, floor=1e-12):
         z = std_z(pred, curves[:, keep])
         zs.append(np.where(pred > floor, z, 0.0).ravel())
     z = np.concatenate(zs)
-    bound = bonferroni(z.size)
+    bound = bonferroni(z.size, alpha)
     assert np.abs(z).max() < bound, (np.abs(z).max(), bound)
     return z
 
@@ -380,10 +384,13 @@ def test_erf_spread_against_sgd(trained, D):
 
 
 @pytest.mark.slow
-def test_erf_bias_against_sgd():
-    """Where the bias is resolved (predicted |bias| > 3 standard errors of the mean of 768
-    runs at D = 100), it matches the measured mean deviation (Bonferroni, 1%)."""
-    exp, th, fl, sim = band(erf_experiment(False, 100, t_max=12.0, noise=0.3, n_times=10), 768)
+@pytest.mark.parametrize("trained", [False, True], ids=["fixed-second-layer", "both-layers"])
+def test_erf_bias_against_sgd(trained):
+    """Where the bias is resolved (predicted |bias| > 3 standard errors of the mean of 2048
+    runs at D = 50; 64 runs resolve it at no time at D >= 500, where it is below 0.2 standard
+    errors on the plateau), it matches the measured mean deviation (Bonferroni, 1%). Output
+    noise 0.3."""
+    exp, th, fl, sim = band(erf_experiment(trained, 50, t_max=12.0, noise=0.3, n_times=10), 2048)
     zs, resolved = [], 0
     for name, (theory, std, bias, curves) in observables(th, fl, sim).items():
         z, res = bias_z(theory, bias, curves)
@@ -392,7 +399,7 @@ def test_erf_bias_against_sgd():
         resolved += keep.sum()
         zs.append(z[keep])
     z = np.concatenate(zs)
-    assert resolved >= 5
+    assert resolved >= 3
     assert np.abs(z).max() < bonferroni(z.size), z
 
 
@@ -400,7 +407,8 @@ def linear_experiment(D):
     exp = configure(model={"K": 2, "activation": "linear", "train_second_layer": True},
                     teacher={"M": 2, "activation": "linear", "second_layer": [1.0, 0.7]},
                     data={"D": D, "noise": 0.5}, training={"lr": 0.3, "t_max": 6.0},
-                    init={"std": 0.3, "v_std": 0.5}, output={"n_times": 8})
+                    init={"std": 0.3, "v_std": 0.5},
+                    output={"n_times": 1, "t_first": 0.04, "times": [0.12, 0.32, 0.84, 2.24]})
     Q = np.array([[0.3, 0.05], [0.05, 0.2]])
     R = np.array([[0.1, -0.05], [0.0, 0.15]])
     return exact_start(exp, Q, R, np.eye(2), [0.4, -0.3])
@@ -409,14 +417,15 @@ def linear_experiment(D):
 @pytest.mark.slow
 def test_linear_committee_bias_scales_as_one_over_D():
     """Linear student and teacher (every average a polynomial), the same initial order
-    parameters at D = 25, 50 and 100, 4096 runs each: D x (mean - theory) equals the predicted
-    mu = D x bias, which does not depend on D, within the standard errors (Bonferroni over
-    times, entries and D), and the spread likewise."""
+    parameters at D = 25, 50 and 100, 4096 runs each (output times on the step grid of every
+    D): D x (mean - theory) equals the predicted mu = D x bias, which does not depend on D,
+    within the standard errors (Bonferroni over times, entries and D), and the spread
+    likewise."""
     zb, zs, mus = [], [], []
     for D in (25, 50, 100):
         exp, th, fl, sim = band(linear_experiment(D), 4096)
         assert fl["valid"].all()
-        zs.append(check_std(exp, th, fl, sim))
+        zs.append(check_std(exp, th, fl, sim, alpha=0.01 / 3))
         for name, (theory, std, bias, curves) in observables(th, fl, sim).items():
             z, res = bias_z(theory, bias, curves)
             zb.append(z[1:].ravel())
