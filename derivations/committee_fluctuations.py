@@ -43,7 +43,7 @@ error eps = (1/2) sum_pq c_p c_q I2[p, q] gets its gradient and H[S] the same wa
 
 B: the generated ``z_terms`` lists the random part of Z entry by entry (coefficient, the fields
 carrying g', the raw fields, the fields carrying h, the power of delta); odedyn/
-gaussian_moments.py evaluates the averages of the products exactly (see there). ReLU has no
+gaussian_moments.py evaluates the averages of the products exactly (``term_covariance``). ReLU has no
 closed forms here (its four-point average is a path integral): this module covers linear and erf
 fields, and the kernels return NaN for ReLU.
 """
@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from codegen import NumbaPrinter, generator_main
+from codegen import NumbaPrinter, derivative_source, generator_main
 import committee_averages as cav
 
 LINEAR, ERF = 0, 1
@@ -117,29 +117,6 @@ TABLES = {
     "i4": ((aa, ab, ac, ad, bb, bc, bd, cc, cd, dd),
            {a + b + c: i4(a, b, c) for a in "LE" for b in "LE" for c in "LE"}),
 }
-
-
-def derivative_source(name, args, expr):
-    """An @njit function of the arguments writing the gradient and Hessian of ``expr`` into
-    ``grad`` and ``hess`` and returning its value (common subexpressions shared)."""
-    n = len(args)
-    outputs = [expr] + [sp.diff(expr, a) for a in args]
-    pairs = [(i, j) for i in range(n) for j in range(i, n)]
-    outputs += [sp.diff(outputs[1 + i], args[j]) for i, j in pairs]
-    subs, reduced = sp.cse(outputs, symbols=sp.numbered_symbols("x"), optimizations="basic")
-    pr = NumbaPrinter({"fully_qualified_modules": True})
-    lines = ["@njit(cache=True)",
-             "def %s(%s, grad, hess):" % (name, ", ".join(str(a) for a in args)),
-             '    """Value of the closed form; its gradient and Hessian in the arguments."""']
-    lines += ["    %s = %s" % (s, pr.doprint(e)) for s, e in subs]
-    for i in range(n):
-        lines.append("    grad[%d] = %s" % (i, pr.doprint(reduced[1 + i])))
-    for (i, j), e in zip(pairs, reduced[1 + n:]):
-        lines.append("    hess[%d, %d] = %s" % (i, j, pr.doprint(e)))
-        if i != j:
-            lines.append("    hess[%d, %d] = hess[%d, %d]" % (j, i, i, j))
-    lines.append("    return %s" % pr.doprint(reduced[0]))
-    return "\n".join(lines) + "\n"
 
 
 def closed_form_sources():
@@ -466,7 +443,7 @@ import math
 import numpy as np
 from numba import njit
 
-from odedyn.gaussian_moments import moment_S
+from odedyn.gaussian_moments import term_covariance as noise_covariance
 
 LINEAR, ERF = {LINEAR}, {ERF}
 ZMAX = 3        # random terms per entry of Z
@@ -561,54 +538,6 @@ def _acc(row, const, nv, vval, vdv, vid, val, grad, hess, aidx, na, S, f, J, HS,
     HS[row] += hs
 
 
-@njit(cache=True)
-def _noise_moment(C, acts, c, sigma2, power, tilt, poly, hs):
-    """E[prod g' prod u prod h delta^power], delta = S + sigma xi: the xi moments
-    E xi^j = (j - 1)!! (j even) times the moments with S^(power - j)."""
-    total = 0.0
-    dfact = 1.0
-    binom = 1.0
-    for j in range(0, power + 1, 2):
-        if j > 0:
-            dfact *= j - 1.0
-            binom *= (power - j + 2.0) * (power - j + 1.0) / ((j - 1.0) * j)
-            if sigma2 == 0.0:
-                break
-        w = binom * dfact * sigma2 ** (j // 2)
-        total += w * moment_S(C, acts, c, tilt, poly, hs, power - j)
-    return total
-
-
-@njit(cache=True)
-def _fields(zf, i, t):
-    r = zf[i, t]
-    nt, npl, nh = r[1], r[2], r[3]
-    return (r[0], r[4:4 + nt].copy(), r[4 + nt:4 + nt + npl].copy(),
-            r[4 + nt + npl:4 + nt + npl + nh].copy())
-
-
-@njit(cache=True)
-def noise_covariance(C, acts, c, sigma2, zc, zf, nz, B, mean):
-    """B = Cov(Z) of the random parts listed by z_terms (and their means) in place."""
-    n = nz.shape[0]
-    for i in range(n):
-        acc = 0.0
-        for t in range(nz[i]):
-            pw, tl, pl, hh = _fields(zf, i, t)
-            acc += zc[i, t] * _noise_moment(C, acts, c, sigma2, pw, tl, pl, hh)
-        mean[i] = acc
-    for i in range(n):
-        for j in range(i, n):
-            acc = 0.0
-            for t in range(nz[i]):
-                pw, tl, pl, hh = _fields(zf, i, t)
-                for u in range(nz[j]):
-                    pw2, tl2, pl2, hh2 = _fields(zf, j, u)
-                    acc += zc[i, t] * zc[j, u] * _noise_moment(
-                        C, acts, c, sigma2, pw + pw2, np.concatenate((tl, tl2)),
-                        np.concatenate((pl, pl2)), np.concatenate((hh, hh2)))
-            B[i, j] = acc - mean[i] * mean[j]
-            B[j, i] = B[i, j]
 '''
 
 

@@ -1,13 +1,14 @@
 """Gaussian moments of products of single-field functions with polynomial weights, reduced
 exactly (the averages of the second moments of SGD increments, which the order-parameter
-equations themselves never need). Owns: ``moment`` and ``moment_S`` (compiled).
+equations themselves never need). Owns: ``moment``, ``moment_S`` and ``term_covariance`` (compiled).
 
     moment(C, acts, tilt, poly, hs) = E[ prod_{a in tilt} h_a'(u_a) prod_{b in poly} u_b
                                          prod_{p in hs} h_p(u_p) ],     u ~ N(0, C),
 
 tilt, poly and hs multisets of field indices (repeats allowed), h_p the activation of field p:
 LINEAR (h = u) or ERF (h = erf(u / sqrt 2)); ReLU is not handled here (NaN is returned).
-``moment_S`` adds a power S^n of S = sum_p c_p h_p(u_p) (expanded over multisets).
+``moment_S`` adds a power S^n of S = sum_p c_p h_p(u_p) (expanded over multisets), and
+``term_covariance`` the covariance of sums of such products (the increments of a learning rule).
 
 Reduction (no sampling anywhere):
 
@@ -240,3 +241,56 @@ def moment_S(C, acts, c, tilt, poly, hs, n):
         for j in range(i + 1, n):
             idx[j] = idx[i]
     return scale * total
+
+
+@njit(cache=True)
+def _noise_moment(C, acts, c, sigma2, power, tilt, poly, hs):
+    """E[prod g' prod u prod h delta^power], delta = S + sigma xi: the xi moments
+    E xi^j = (j - 1)!! (j even) times the moments with S^(power - j)."""
+    total = 0.0
+    dfact = 1.0
+    binom = 1.0
+    for j in range(0, power + 1, 2):
+        if j > 0:
+            dfact *= j - 1.0
+            binom *= (power - j + 2.0) * (power - j + 1.0) / ((j - 1.0) * j)
+            if sigma2 == 0.0:
+                break
+        w = binom * dfact * sigma2 ** (j // 2)
+        total += w * moment_S(C, acts, c, tilt, poly, hs, power - j)
+    return total
+
+
+@njit(cache=True)
+def _fields(zf, i, t):
+    r = zf[i, t]
+    nt, npl, nh = r[1], r[2], r[3]
+    return (r[0], r[4:4 + nt].copy(), r[4 + nt:4 + nt + npl].copy(),
+            r[4 + nt + npl:4 + nt + npl + nh].copy())
+
+
+@njit(cache=True)
+def term_covariance(C, acts, c, sigma2, zc, zf, nz, B, mean):
+    """B = Cov(Z) and mean = E[Z] in place, for Z_i = sum_t zc[i, t] prod h'(tilt) prod u(poly)
+    prod h(hs) delta^power over nz[i] terms, delta = S + sigma xi (xi an independent standard
+    normal), each term's fields listed in zf[i, t] = (power, ntilt, npoly, nh, tilt fields,
+    poly fields, h fields)."""
+    n = nz.shape[0]
+    for i in range(n):
+        acc = 0.0
+        for t in range(nz[i]):
+            pw, tl, pl, hh = _fields(zf, i, t)
+            acc += zc[i, t] * _noise_moment(C, acts, c, sigma2, pw, tl, pl, hh)
+        mean[i] = acc
+    for i in range(n):
+        for j in range(i, n):
+            acc = 0.0
+            for t in range(nz[i]):
+                pw, tl, pl, hh = _fields(zf, i, t)
+                for u in range(nz[j]):
+                    pw2, tl2, pl2, hh2 = _fields(zf, j, u)
+                    acc += zc[i, t] * zc[j, u] * _noise_moment(
+                        C, acts, c, sigma2, pw + pw2, np.concatenate((tl, tl2)),
+                        np.concatenate((pl, pl2)), np.concatenate((hh, hh2)))
+            B[i, j] = acc - mean[i] * mean[j]
+            B[j, i] = B[i, j]
