@@ -78,18 +78,18 @@ class Expansion:
             m[self.vidx] = v
         return m
 
-    def curves(self, ms, fixed=True):
-        """{Q, R, T, v} (shapes of the theory's curves) of flat vectors ms (nt, n); ``fixed``:
-        the entries m leaves out (T, an untrained v) are the model's values, else zero."""
+    def curves(self, ms):
+        """{Q, R, T, v} (shapes of the theory's curves) of flat vectors ms (nt, n); the entries
+        m leaves out (T, an untrained v) are the model's values."""
         ms = np.asarray(ms)
         nt = len(ms)
         Q = ms[:, self.qidx]
         R = ms[:, self.ridx]
-        T = np.broadcast_to(self.T if fixed else 0.0 * self.T, (nt,) + self.T.shape).copy()
+        T = np.broadcast_to(self.T, (nt,) + self.T.shape).copy()
         if self.model.train_second_layer:
             v = ms[:, self.vidx]
         else:
-            v = np.broadcast_to(self.v0 if fixed else 0.0 * self.v0, (nt, self.K)).copy()
+            v = np.broadcast_to(self.v0, (nt, self.K)).copy()
         return {"Q": Q, "R": R, "T": T, "v": v}
 
     def state(self, m):
@@ -123,12 +123,23 @@ class Expansion:
                             np.empty(n))
         return f, J, HS, f1, B
 
-    def error(self, m, S):
+    def observables(self, m, S):
+        """{name: (value, gradient, H[S])}: the error (exact derivatives of the closed forms)
+        and Q, R, T, v (entries of m, or fixed)."""
         C, v, c = self.state(m)
         e, g, hs = np.zeros(1), np.zeros((1, self.n)), np.zeros(1)
         cf.error_terms(self.K, self.M, C, v, self.A, self.acts, self.midx, self.vidx,
                        np.ascontiguousarray(S), e, g, hs)
-        return e[0], g[0], hs[0]
+        out = {"error": (e[0], g[0], hs[0])}
+        eye = np.eye(self.n)
+        for name, value in self.curves(m[None, :]).items():
+            value = value[0]
+            idx = {"Q": self.qidx, "R": self.ridx, "v": self.vidx}.get(name)
+            grad = np.zeros(value.shape + (self.n,))
+            if idx is not None:
+                grad = np.where((idx >= 0)[..., None], eye[np.maximum(idx, 0)], 0.0)
+            out[name] = (value, grad, np.zeros(value.shape))
+        return out
 
 
 def fluctuations(exp, times=None, rtol=1e-8, atol=1e-11):
@@ -137,4 +148,4 @@ def fluctuations(exp, times=None, rtol=1e-8, atol=1e-11):
     order_parameters_bias ({Q, R, T, v}), valid (bool per time) and meta."""
     ex = Expansion(exp)
     times = exp.times if times is None else times
-    return shared.fluctuations(ex, times, lambda ms: ex.curves(ms, fixed=False), rtol, atol)
+    return shared.fluctuations(ex, times, rtol, atol)

@@ -291,7 +291,7 @@ def test_derivatives_against_the_theory_rhs(case):
             HSfd += S[j, k] * (F(m + a + b) - F(m + a - b) - F(m - a + b) + F(m - a - b)) / (4 * hh * hh)
             HEfd += S[j, k] * (E(m + a + b) - E(m + a - b) - E(m - a + b) + E(m - a - b)) / (4 * hh * hh)
     np.testing.assert_allclose(HS, HSfd, atol=1e-6)
-    e, g, hs = ex.error(m, S)
+    e, g, hs = ex.observables(m, S)["error"]
     assert e == pytest.approx(E(m), abs=1e-14)
     np.testing.assert_allclose(g, [(E(m + 1e-5 * d) - E(m - 1e-5 * d)) / 2e-5 for d in I],
                                atol=1e-9)
