@@ -32,11 +32,14 @@ Means: by Stein's lemma on z_tau and on nu (exactly Gaussian at every D) the mea
 every component is exactly the drift above: f1 = 0 for the spikes. The Gram matrices are
 quadratic: dT0b = sum_b (du u^T + u du^T + du du^T) and the last term has mean
 eta_V^2 / D^2 E[g_k g_m sum_b (e_tau/sqrt D)^2] = eta_V^2 / D^2 (p_b n_b G_km +
-sum_ll' T0b_ll' E[g_k g_m g_l g_l'] + O(1/D)): f1 of T0b. (The bulk's cross terms with nu_b =
-sum_b sqrt(p_b) u z, of variance p_b T0b = O(1/D), and |z_b|^2 / n_b - 1 enter at O(1/D^2).)
-A and R_b change by O(1/D^2) per step with O(1/D^2) noise: their drift is O(1/D) (the theory
-keeps it), their fluctuations O(D^-3/2) and their f1 O(1/D): all beyond this order (B and f1
-rows zero).
+sum_ll' T0b_ll' E[g_k g_m g_l g_l'] + O(1/D)): f1 of T0b. Likewise dA carries p_b sum_b dw dw^T,
+of mean eta_W^2 p_b (p_b n_b) E[g'_k g'_l c_k c_l] / D^2, and dR_b carries p_b sum_b du dw^T, of
+mean eta_V eta_W p_b (p_b n_b) E[g_k g'_l c_l] / D^2 (both O(1/D) smaller than the others: A
+and R_b drift at O(1/D) already; kept so that one step's mean is right to O(1/D^2) in every
+entry). (The bulk's cross terms with nu_b = sum_b sqrt(p_b) u z, of variance p_b T0b = O(1/D),
+and |z_b|^2 / n_b - 1 enter at O(1/D^2).)
+A and R_b change by O(1/D^2) per step with O(1/D^2) noise: their fluctuations are O(D^-3/2),
+beyond this order (B rows zero).
 Noise: at O(1/D) per step the increments' random parts are the formulas above with nu_b
 dropped, functions of the Gaussian vector (lambda, nu_spikes, z_spikes) (lambda includes the
 bulk field of covariance A): B = Cov of them, by odedyn/gaussian_moments.py.
@@ -192,26 +195,43 @@ class Expansion:
         flat += [dA[k, l] for k, l in zip(*self.iu)]
         flat += [dR[k, l] for k in range(K) for l in range(K)]
         flat += [dT[k, l] for k, l in zip(*self.iu)]
-        return stack(flat), (w, u, Q, T0, T0b, av)
+        return stack(flat), (w, u, Q, R, T, T0, T0b, av)
 
     # ------------------------------------------------------------ coefficients
     def coefficients(self, m, S):
         x = Jet.variables(m, S)
-        f, (w, u, Q, T0, T0b, av) = self.drift(x)
-        C = self.field_covariance(w.v, u.v, Q.v)
-        f1 = np.zeros(self.n)
-        K = self.K
-        eV = self.model.lr_decoder
-        lam = np.ascontiguousarray(C[:K, :K])
-        acts = self.fields_acts[:K]
-        for i, (k, mm) in enumerate(zip(*self.iu)):
-            four = 0.0
-            for l in range(K):
-                for l2 in range(K):
-                    four += T0b.v[l, l2] * gm.moment(lam, acts, _I(), _I(), _I(k, mm, l, l2))
-            f1[self.o_T + i] = eV ** 2 * (self.p_b * self.n_b * av["G"].v[k, mm] + four)
-        B = self.noise(C, u.v, T0.v, T0b.v)
+        f, (w, u, Q, R, T, T0, T0b, av) = self.drift(x)
+        f1 = self.slow_drift(Q.v, R.v, T.v, T0.v, T0b.v, av["G"].v)
+        B = self.noise(self.field_covariance(w.v, u.v, Q.v), u.v, T0.v, T0b.v)
         return f.v, f.g, f.h, f1, B
+
+    def slow_drift(self, Q, R, T, T0, T0b, G):
+        """f1: the products of increments in the bulk Gram matrices (module docstring),
+        with c_k = nu_k - sum_l T0_kl g_l over the fields (lambda, nu) of covariance
+        [[Q, R^T], [R, T]]."""
+        K = self.K
+        eW, eV = self.model.lr_encoder, self.model.lr_decoder
+        C = np.block([[Q, R.T], [R, T]])
+        acts = self.fields_acts[:2 * K]
+        mom = lambda tilt, poly, hs: gm.moment(C, acts, _I(*tilt), _I(*poly), _I(*hs))  # noqa
+        w_b = self.p_b * self.n_b            # sum over the bulk of p_b z^2, on average
+
+        def c_terms(k):
+            """c_k as (coefficient, poly fields, h fields) terms."""
+            return [(1.0, (K + k,), ())] + [(-T0[k, l], (), (l,)) for l in range(K)]
+
+        f1 = np.zeros(self.n)
+        for i, (k, l) in enumerate(zip(*self.iu)):          # A: eta_W^2 p_b w_b E[g'g' c c]
+            acc = sum(a * b * mom((k, l), pa + pb, ha + hb)
+                      for a, pa, ha in c_terms(k) for b, pb, hb in c_terms(l))
+            f1[self.o_A + i] = eW ** 2 * self.p_b * w_b * acc
+            four = sum(T0b[j, j2] * mom((), (), (k, l, j, j2)) for j in range(K) for j2 in range(K))
+            f1[self.o_T + i] = eV ** 2 * (w_b * G[k, l] + four)
+        for k in range(K):                                  # R_b: eta_V eta_W p_b w_b E[g g' c]
+            for l in range(K):
+                acc = sum(a * mom((l,), pa, (k,) + ha) for a, pa, ha in c_terms(l))
+                f1[self.o_R + K * k + l] = eV * eW * self.p_b * w_b * acc
+        return f1
 
     def field_covariance(self, w, u, Q):
         """Covariance of (lambda (K), nu of the spikes (K), z of the spikes (s))."""
