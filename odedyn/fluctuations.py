@@ -26,15 +26,21 @@ and the flow's own step is f/D + (J f)/(2 D^2) + O(D^-3); this shift is O(1/D) l
 For an observable e(m): std e = sqrt(grad e^T S grad e / D), bias = (grad e . mu + H_e[S]/2)/D;
 for the order parameters std m_i = sqrt(S_ii / D), bias mu_i / D.
 
-Validity. The expansion is one in D^-1/2: each order is smaller than the one before. The mask
-``valid`` holds where the predicted bias of the error (the O(1/D) term) is below VALID_RATIO =
-0.3 times its predicted standard deviation (the O(D^-1/2) term), or both are below the
-resolution ``floor`` x (the error's range). Where the series is dominated by one growing mode
-of amplitude r = |bias| / std per order, the neglected correction to the std is O(r^2) relative:
-0.3 keeps it below about 10%, the sampling error of a std from 64 runs. Near a plateau escape S grows as e^{2 lambda t} along the
-unstable direction and the bias with it, so |bias| / std ~ e^{lambda t} / sqrt(D): the mask
-closes where the fluctuation along the unstable direction becomes O(1), which is where the
-linearisation stops describing the spread of escape times.
+Validity. The expansion is one in D^-1/2: each order must be smaller than the one before. The
+mask ``valid`` holds where the O(1/D) shift of the order parameters is below VALID_RATIO = 0.3
+of their O(D^-1/2) spread, measured in the spread's own metric: r = sqrt(mu^T S^+ mu / D) <= 0.3
+(``bias_ratio``), on the directions whose spread is at least 3% (variance 1e-3) of the largest:
+in directions without noise (a unit whose second-layer weight is ~0) the bias is the
+deterministic part (f1, the map against the flow), exact at this order, and says nothing about
+the fluctuations outgrowing the linearisation. Near a plateau escape S grows as e^{2 lambda t} along the unstable direction
+and mu with it (through H[S]), so r ~ e^{lambda t} / sqrt(D): the mask closes where the
+fluctuation along the unstable direction becomes O(1), which is where the linearisation stops
+describing the spread of escape times. Where one growing mode dominates, the neglected
+correction to the spread is O(r^2) relative: 0.3 keeps it near 10%, the sampling error of a
+standard deviation from 64 runs. Once it fails it stays failed: S and mu carry the past.
+(The error itself is no good gauge: at its minimum its
+gradient vanishes, its spread becomes O(1/D) and its bias exceeds its spread while the
+expansion is fine.)
 """
 import time
 
@@ -108,10 +114,26 @@ def propagate(expansion, m, S, mu):
     return out
 
 
-def validity(error, std, bias, floor=1e-6):
-    """Where the expansion holds (see the module docstring)."""
-    scale = floor * max(np.ptp(error), np.max(np.abs(error)), 1e-300)
-    return (np.abs(bias) <= VALID_RATIO * std) | ((np.abs(bias) < scale) & (std < scale))
+def bias_ratio(S, mu, D, cutoff=1e-3):
+    """r = sqrt(mu^T S^+ mu / D) per time: the O(1/D) shift mu/D of the order parameters in
+    units of their O(D^-1/2) spread (S^+ the pseudo-inverse on the directions whose variance is
+    at least ``cutoff`` x the largest); 0 where S vanishes (t = 0)."""
+    out = np.zeros(len(S))
+    for i in range(len(S)):
+        w, V = np.linalg.eigh(S[i])
+        top = w.max() if len(w) else 0.0
+        if not top > 0:
+            continue
+        keep = w > cutoff * top
+        proj = V[:, keep].T @ mu[i]
+        out[i] = np.sqrt(np.sum(proj ** 2 / w[keep]) / D)
+    return out
+
+
+def validity(ratio):
+    """Where the expansion holds (see the module docstring): up to the first time the ratio
+    exceeds VALID_RATIO, and never after (S and mu integrate the past)."""
+    return np.cumprod(ratio <= VALID_RATIO).astype(bool)
 
 
 def fluctuations(expansion, times, rtol=1e-8, atol=1e-11, error="error"):
@@ -123,9 +145,10 @@ def fluctuations(expansion, times, rtol=1e-8, atol=1e-11, error="error"):
     m, S, mu, evals = integrate(expansion, times, rtol, atol)
     obs = propagate(expansion, m, S, mu)
     err, std, bias = obs.pop(error)
+    ratio = bias_ratio(S, mu, expansion.D)
     return {"error_std": std, "error_bias": bias,
             "order_parameters_std": {k: v[1] for k, v in obs.items()},
             "order_parameters_bias": {k: v[2] for k, v in obs.items()},
-            "valid": validity(err, std, bias),
-            "meta": {"D": expansion.D, "evaluations": evals, "error": err,
+            "valid": validity(ratio),
+            "meta": {"D": expansion.D, "evaluations": evals, "error": err, "bias_ratio": ratio,
                      "fluctuations_s": time.perf_counter() - t0, "S": S, "mu": mu, "m": m}}
