@@ -294,3 +294,72 @@ def term_covariance(C, acts, c, sigma2, zc, zf, nz, B, mean):
                         np.concatenate((pl, pl2)), np.concatenate((hh, hh2)))
             B[i, j] = acc - mean[i] * mean[j]
             B[j, i] = B[i, j]
+
+
+def term_plan(zf, nz):
+    """The distinct moments behind ``term_covariance`` for a fixed term structure (fields and
+    powers; the coefficients may change): (keys (nkeys, width) in the zf row format, the key of
+    each term (n, T) and of each product of two terms (n, T, n, T), -1 where unused). Products
+    that are the same average up to the order of their factors share a key."""
+    n, T, width = zf.shape
+    keys, index = [], {}
+
+    def key_of(parts):
+        power = sum(p[0] for p in parts)
+        tilt = sorted(sum((list(p[1]) for p in parts), []))
+        poly = sorted(sum((list(p[2]) for p in parts), []))
+        hs = sorted(sum((list(p[3]) for p in parts), []))
+        k = (power, tuple(tilt), tuple(poly), tuple(hs))
+        if k not in index:
+            index[k] = len(keys)
+            keys.append(k)
+        return index[k]
+
+    def parts(i, t):
+        r = zf[i, t]
+        nt, npl, nh = int(r[1]), int(r[2]), int(r[3])
+        return (int(r[0]), r[4:4 + nt], r[4 + nt:4 + nt + npl], r[4 + nt + npl:4 + nt + npl + nh])
+
+    single = np.full((n, T), -1, dtype=np.int64)
+    pair = np.full((n, T, n, T), -1, dtype=np.int64)
+    for i in range(n):
+        for t in range(nz[i]):
+            single[i, t] = key_of([parts(i, t)])
+    for i in range(n):
+        for j in range(i, n):
+            for t in range(nz[i]):
+                for u in range(nz[j]):
+                    pair[i, t, j, u] = key_of([parts(i, t), parts(j, u)])
+    width = max([4] + [4 + len(k[1]) + len(k[2]) + len(k[3]) for k in keys])
+    out = np.zeros((len(keys), width), dtype=np.int64)
+    for q, (power, tilt, poly, hs) in enumerate(keys):
+        row = [power, len(tilt), len(poly), len(hs)] + list(tilt) + list(poly) + list(hs)
+        out[q, :len(row)] = row
+    return out, single, pair
+
+
+@njit(cache=True)
+def planned_covariance(C, acts, c, sigma2, keys, single, pair, zc, nz, B, mean):
+    """``term_covariance`` with every distinct moment of ``term_plan`` evaluated once."""
+    nk = keys.shape[0]
+    vals = np.empty(nk)
+    for q in range(nk):
+        r = keys[q]
+        nt, npl, nh = r[1], r[2], r[3]
+        vals[q] = _noise_moment(C, acts, c, sigma2, r[0], r[4:4 + nt].copy(),
+                                r[4 + nt:4 + nt + npl].copy(),
+                                r[4 + nt + npl:4 + nt + npl + nh].copy())
+    n = nz.shape[0]
+    for i in range(n):
+        acc = 0.0
+        for t in range(nz[i]):
+            acc += zc[i, t] * vals[single[i, t]]
+        mean[i] = acc
+    for i in range(n):
+        for j in range(i, n):
+            acc = 0.0
+            for t in range(nz[i]):
+                for u in range(nz[j]):
+                    acc += zc[i, t] * zc[j, u] * vals[pair[i, t, j, u]]
+            B[i, j] = acc - mean[i] * mean[j]
+            B[j, i] = B[i, j]

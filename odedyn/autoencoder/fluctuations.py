@@ -105,6 +105,19 @@ class Expansion:
         m[self.o_T:] = (Ub @ Ub.T)[self.iu]
         self.m0 = m
         self.fields_acts = np.array([self.act] * K + [0] * (K + s), dtype=np.int64)
+        self.grouping = exp.grouping()
+        self.mcols, self.off = exp.model.layout(self.grouping)
+        self._rhs = exp.model.compiled(self.grouping)[0]
+        self.bulk_group, self.spike_of = None, {}
+        for gi in range(self.grouping.size):
+            if self.grouping.n[gi] > 1 or abs(self.grouping.p[gi] - self.p_b) < 1e-12:
+                self.bulk_group = gi
+            else:
+                self.spike_of[gi] = int(np.argmin(np.abs(self.spikes - self.grouping.p[gi])))
+        if len(self.spike_of) != s or self.bulk_group is None:
+            raise ConfigError("data.spikes", list(self.spikes), "the finite-size expansion needs "
+                              "distinct spikes, each unlike the bulk")
+        self.plan = None
 
     @property
     def D(self):
@@ -171,8 +184,8 @@ class Expansion:
         return primitive(val, grad, hess, args)
 
     # ------------------------------------------------------------ drift
-    def drift(self, x):
-        """f as a Jet of the Jet m."""
+    def jet_drift(self, x):
+        """f as a Jet of the Jet m (the right-hand side of the module docstring)."""
         K, s, p_b = self.K, self.s, self.p_b
         eW, eV = self.model.lr_encoder, self.model.lr_decoder
         w, u, A, Rb, T0b = self.parts(x)
@@ -198,12 +211,59 @@ class Expansion:
         return stack(flat), (w, u, Q, R, T, T0, T0b, av)
 
     # ------------------------------------------------------------ coefficients
-    def coefficients(self, m, S):
+    def coefficients(self, m, S, noise=True):
         x = Jet.variables(m, S)
-        f, (w, u, Q, R, T, T0, T0b, av) = self.drift(x)
+        f, (w, u, Q, R, T, T0, T0b, av) = self.jet_drift(x)
         f1 = self.slow_drift(Q.v, R.v, T.v, T0.v, T0b.v, av["G"].v)
+        if not noise:
+            return f.v, f.g, f.h, f1, None
         B = self.noise(self.field_covariance(w.v, u.v, Q.v), u.v, T0.v, T0b.v)
         return f.v, f.g, f.h, f1, B
+
+    def factor_state(self, m):
+        """The theory's state (factor columns, odedyn/autoencoder/kernels.py) of m: a spike's
+        column is (w_tau, u_tau), the bulk's columns a factor of its Gram matrix over n_b."""
+        K = self.K
+        A, Rb, T0b = (self._unflat(m[a:b], sym) for a, b, sym in (
+            (self.o_A, self.o_R, True), (self.o_R, self.o_T, False), (self.o_T, self.n, True)))
+        G = np.block([[A / self.p_b, Rb.T / self.p_b], [Rb / self.p_b, T0b]]) / self.n_b
+        ev, V = np.linalg.eigh(G)
+        y = np.zeros(self.off[-1] + K)
+        for gi in range(self.grouping.size):
+            if gi == self.bulk_group:
+                cols = (V * np.sqrt(np.clip(ev, 0, None))).T[-self.mcols[gi]:]
+            else:
+                t = self.spike_of[gi]
+                cols = m[2 * K * t:2 * K * (t + 1)][None, :]
+            y[self.off[gi]:self.off[gi + 1]] = np.ravel(cols)
+        return y
+
+    def _unflat(self, x, sym):
+        K = self.K
+        if not sym:
+            return x.reshape(K, K)
+        out = np.zeros((K, K))
+        out[self.iu] = x
+        return out + np.triu(out, 1).T
+
+    def drift(self, m):
+        """f(m) from the theory's compiled right-hand side on the factor state of m."""
+        K = self.K
+        y = self.factor_state(m)
+        dy = self._rhs(0.0, y)
+        f = np.empty(self.n)
+        for gi in range(self.grouping.size):
+            cols = y[self.off[gi]:self.off[gi + 1]].reshape(-1, 2 * K)
+            dcols = dy[self.off[gi]:self.off[gi + 1]].reshape(-1, 2 * K)
+            if gi == self.bulk_group:
+                dG = (dcols.T @ cols + cols.T @ dcols) * self.n_b
+                f[self.o_A:self.o_R] = (self.p_b * dG[:K, :K])[self.iu]
+                f[self.o_R:self.o_T] = (self.p_b * dG[K:, :K]).ravel()
+                f[self.o_T:] = dG[K:, K:][self.iu]
+            else:
+                t = self.spike_of[gi]
+                f[2 * K * t:2 * K * (t + 1)] = dcols[0]
+        return f
 
     def slow_drift(self, Q, R, T, T0, T0b, G):
         """f1: the products of increments in the bulk Gram matrices (module docstring),
@@ -284,9 +344,11 @@ class Expansion:
 
     def noise(self, C, u, T0, T0b):
         zc, zf, nz = self.z_terms(u, T0, T0b)
+        if self.plan is None:      # the fields of the terms never change, only coefficients
+            self.plan = gm.term_plan(zf, nz)
         B = np.empty((self.n, self.n))
-        gm.term_covariance(np.ascontiguousarray(C), self.fields_acts, np.zeros(len(C)), 0.0,
-                           zc, zf, nz, B, np.empty(self.n))
+        gm.planned_covariance(np.ascontiguousarray(C), self.fields_acts, np.zeros(len(C)), 0.0,
+                              *self.plan, zc, nz, B, np.empty(self.n))
         return B
 
     # ------------------------------------------------------------ observables
@@ -309,10 +371,10 @@ def _I(*idx):
     return np.array(idx, dtype=np.int64)
 
 
-def fluctuations(exp, times=None, rtol=1e-8, atol=1e-11):
+def fluctuations(exp, times=None, rtol=1e-9, atol=1e-12, direct=False):
     """The predicted spread and bias of SGD at ``exp.D`` around the theory curve (see
     odedyn.fluctuations.fluctuations): error_std, error_bias, order_parameters_std and
     order_parameters_bias ({Q, R, T, T0, b}), valid (bool per time) and meta."""
     ex = Expansion(exp)
     times = exp.times if times is None else times
-    return shared.fluctuations(ex, times, rtol, atol)
+    return shared.fluctuations(ex, times, rtol, atol, direct=direct)

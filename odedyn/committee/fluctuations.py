@@ -18,6 +18,7 @@ import numpy as np
 from .._generated import committee_fluctuations as cf
 from ..errors import ConfigError
 from .. import fluctuations as shared
+from .. import gaussian_moments as gm
 
 
 class Expansion:
@@ -60,6 +61,8 @@ class Expansion:
         self.zc = np.zeros((n, cf.ZMAX))
         self.zf = np.zeros((n, cf.ZMAX, cf.ZFIELDS), dtype=np.int64)
         self.nz = np.zeros(n, dtype=np.int64)
+        self.plan = None
+        self._rhs = model.rhs(self.T, self.A)
 
     @property
     def D(self):
@@ -105,7 +108,15 @@ class Expansion:
         return C, np.ascontiguousarray(v), np.concatenate([-v, self.A])
 
     # ------------------------------------------------------------ coefficients
-    def coefficients(self, m, S):
+    def drift(self, m):
+        """f(m): the theory's right-hand side."""
+        C, v, _ = self.state(m)
+        K = self.K
+        y = self.model.state(C[:K, :K], C[:K, K:], v)
+        dQ, dR, dv = self.model.unpack(self._rhs(0.0, y))
+        return self.flatten(dQ, dR, dv)
+
+    def coefficients(self, m, S, noise=True):
         model = self.model
         C, v, c = self.state(m)
         n = self.n
@@ -115,12 +126,16 @@ class Expansion:
         cf.expansion(self.K, self.M, C, v, self.A, self.acts, model.lr, model.lr_second_layer,
                      model.weight_decay, model.noise ** 2, model.train_second_layer, self.midx,
                      self.vidx, self.qidx, self.ridx, S, f, J, HS, f1)
+        if not noise:
+            return f, J, HS, f1, None
         B = np.empty((n, n))
         cf.z_terms(self.K, self.M, v, model.lr, model.lr_second_layer, model.weight_decay,
                    model.train_second_layer, self.qidx, self.ridx, self.vidx, self.zc, self.zf,
                    self.nz)
-        cf.noise_covariance(C, self.acts, c, model.noise ** 2, self.zc, self.zf, self.nz, B,
-                            np.empty(n))
+        if self.plan is None:      # the fields of the terms never change, only coefficients
+            self.plan = gm.term_plan(self.zf, self.nz)
+        gm.planned_covariance(C, self.acts, c, model.noise ** 2, *self.plan, self.zc, self.nz,
+                              B, np.empty(n))
         return f, J, HS, f1, B
 
     def observables(self, m, S):
@@ -142,10 +157,10 @@ class Expansion:
         return out
 
 
-def fluctuations(exp, times=None, rtol=1e-8, atol=1e-11):
+def fluctuations(exp, times=None, rtol=1e-9, atol=1e-12, direct=False):
     """The predicted spread and bias of SGD at ``exp.D`` around the theory curve (see
     odedyn.fluctuations.fluctuations): error_std, error_bias, order_parameters_std and
     order_parameters_bias ({Q, R, T, v}), valid (bool per time) and meta."""
     ex = Expansion(exp)
     times = exp.times if times is None else times
-    return shared.fluctuations(ex, times, rtol, atol)
+    return shared.fluctuations(ex, times, rtol, atol, direct=direct)
