@@ -20,11 +20,14 @@ class Chain:
     def initial(self):
         return np.array([self.m0])
 
-    def coefficients(self, m, S):
+    def drift(self, m):
+        return -self.a * m - self.c * m * m
+
+    def coefficients(self, m, S, noise=True):
         x = Jet.variables(m, S)[0]
         f = x * (-self.a) - x * x * self.c
         return (np.array([f.v]), f.g[None, :], np.array([f.h]), np.array([self.f1c]),
-                np.array([[self.b ** 2]]))
+                np.array([[self.b ** 2]]) if noise else None)
 
     def observables(self, m, S):
         x = Jet.variables(m, S)[0]

@@ -42,6 +42,7 @@ def random_cov(rng, n=4, scale=3.0):
     return A @ A.T / scale + 0.1 * np.eye(n)
 
 
+@pytest.mark.slow   # sympy differentiates the closed forms twice: ~20 s
 def test_generated_module_is_not_stale():
     assert committee_fluctuations.main(["--check"]) == 0
 
