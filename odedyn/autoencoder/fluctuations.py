@@ -53,7 +53,7 @@ from .. import fluctuations as shared
 from .. import gaussian_moments as gm
 from .._generated import autoencoder_fluctuations as af
 from ..errors import ConfigError
-from ..jets import Jet, diag, matmul, primitive, stack
+from ..jets import Jet, contract, diag, matmul, primitive, stack
 
 ZMAX, ZFIELDS = 8, 10
 
@@ -118,6 +118,7 @@ class Expansion:
             raise ConfigError("data.spikes", list(self.spikes), "the finite-size expansion needs "
                               "distinct spikes, each unlike the bulk")
         self.plan = None
+        self._cache = None
 
     @property
     def D(self):
@@ -212,13 +213,20 @@ class Expansion:
 
     # ------------------------------------------------------------ coefficients
     def coefficients(self, m, S, noise=True):
-        x = Jet.variables(m, S)
-        f, (w, u, Q, R, T, T0, T0b, av) = self.jet_drift(x)
-        f1 = self.slow_drift(Q.v, R.v, T.v, T0.v, T0b.v, av["G"].v)
-        if not noise:
-            return f.v, f.g, f.h, f1, None
-        B = self.noise(self.field_covariance(w.v, u.v, Q.v), u.v, T0.v, T0b.v)
-        return f.v, f.g, f.h, f1, B
+        """f, J, H[S], f1, B at m: the drift with full Hessians once per m (the engine asks
+        for the same m again with another S), contracted with S."""
+        key = np.asarray(m, float).tobytes()
+        if self._cache is None or self._cache[0] != key:
+            x = Jet.variables(m)
+            f, (w, u, Q, R, T, T0, T0b, av) = self.jet_drift(x)
+            f1 = self.slow_drift(Q.v, R.v, T.v, T0.v, T0b.v, av["G"].v)
+            self._cache = (key, f, f1, (w.v, u.v, Q.v, T0.v, T0b.v), None)
+        key, f, f1, parts, B = self._cache
+        if noise and B is None:
+            w, u, Q, T0, T0b = parts
+            B = self.noise(self.field_covariance(w, u, Q), u, T0, T0b)
+            self._cache = (key, f, f1, parts, B)
+        return f.v, f.g, contract(f.h, S), f1, B if noise else None
 
     def factor_state(self, m):
         """The theory's state (factor columns, odedyn/autoencoder/kernels.py) of m: a spike's
