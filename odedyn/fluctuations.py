@@ -221,3 +221,19 @@ def fluctuations(expansion, times, rtol=1e-9, atol=1e-12, error="error", direct=
             "valid": validity(ratio),
             "meta": {"D": expansion.D, "evaluations": evals, "error": err, "bias_ratio": ratio,
                      "fluctuations_s": time.perf_counter() - t0, "S": S, "mu": mu, "m": m}}
+
+
+def of(exp, times=None, **options):
+    """The finite-size band of any experiment whose family has a ``fluctuations`` module
+    (odedyn.committee.fluctuations, odedyn.autoencoder.fluctuations): that module's
+    ``fluctuations(exp, times, **options)``; a ConfigError naming the kind otherwise."""
+    import importlib
+    from .errors import ConfigError
+    package = type(exp).__module__.rsplit(".", 1)[0]
+    try:
+        module = importlib.import_module(package + ".fluctuations")
+    except ModuleNotFoundError:
+        kind = getattr(exp, "config", {}).get("model", {}).get("kind", package.rsplit(".", 1)[-1])
+        raise ConfigError("model.kind", kind,
+                          "has no finite-size expansion (committee and autoencoder have)") from None
+    return module.fluctuations(exp, times, **options)

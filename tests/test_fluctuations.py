@@ -73,3 +73,22 @@ def test_engine_against_a_known_chain():
     chain.D = 400
     rel400, _, _, _ = relative_std_deviation(chain, times, n)
     assert np.all(np.abs(rel400 - rel100 / 4) < 4 * se * math.sqrt(1 + 1 / 16)), (rel100, rel400)
+
+
+def test_dispatch_by_family():
+    import tomllib
+    import pytest
+    from odedyn.committee import configure
+    from odedyn.config import experiment_from_dict
+    from odedyn.errors import ConfigError
+    out = shared.of(configure(training={"t_max": 2.0}, output={"n_times": 3}))
+    assert set(out) >= {"error_std", "error_bias", "order_parameters_std",
+                        "order_parameters_bias", "valid"}
+    assert out["order_parameters_std"]["Q"].shape == (4, 2, 2)
+    import os
+    examples = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                            "examples")
+    with open(os.path.join(examples, "sign_gaussian.toml"), "rb") as fh:
+        exp = experiment_from_dict(tomllib.load(fh), examples)
+    with pytest.raises(ConfigError, match="model.kind"):
+        shared.of(exp)
