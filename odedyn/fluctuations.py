@@ -15,7 +15,8 @@ mask. A family supplies only its physics, an object with
                              the order parameters, arrays shaped like the theory's curves
     D                        the input dimension (one step is dt = 1/D)
 
-The expansion (derived in each family's derivation script; the shared algebra is this): with
+The expansion (each family derives its coefficients: derivations/committee_fluctuations.py,
+odedyn/autoencoder/fluctuations.py; the shared algebra is this): with
 one step's increment of mean f/D + f1/D^2 and covariance B/D^2, m_n = m(n/D) + xi/sqrt(D) +
 mu/D + ... and, all from the same initial network (xi = mu = 0 at t = 0),
 
@@ -26,23 +27,23 @@ mu/D + ... and, all from the same initial network (xi = mu = 0 at t = 0),
 The last term is the discreteness of time: the mean follows the map m -> m + f/D (not the flow),
 and the flow's own step is f/D + (J f)/(2 D^2) + O(D^-3); this shift is O(1/D) like the others.
 For an observable e(m): std e = sqrt(grad e^T S grad e / D), bias = (grad e . mu + H_e[S]/2)/D;
-for the order parameters std m_i = sqrt(S_ii / D), bias mu_i / D.
+for the order parameters std m_i = sqrt(S_ii / D), bias mu_i / D. The coefficients depend on m
+alone, so ``integrate`` takes three passes (m, then S, then mu, with the coefficients at the
+theory's steps interpolated); ``integrate_direct`` is the one-system reference.
 
-Validity. The expansion is one in D^-1/2: each order must be smaller than the one before. The
-mask ``valid`` holds where the O(1/D) shift of the order parameters is below VALID_RATIO = 0.3
-of their O(D^-1/2) spread, measured in the spread's own metric: r = sqrt(mu^T S^+ mu / D) <= 0.3
-(``bias_ratio``), on the directions whose spread is at least 3% (variance 1e-3) of the largest:
-in directions without noise (a unit whose second-layer weight is ~0) the bias is the
-deterministic part (f1, the map against the flow), exact at this order, and says nothing about
-the fluctuations outgrowing the linearisation. Near a plateau escape S grows as e^{2 lambda t} along the unstable direction
-and mu with it (through H[S]), so r ~ e^{lambda t} / sqrt(D): the mask closes where the
-fluctuation along the unstable direction becomes O(1), which is where the linearisation stops
-describing the spread of escape times. Where one growing mode dominates, the neglected
-correction to the spread is O(r^2) relative: 0.3 keeps it near 10%, the sampling error of a
-standard deviation from 64 runs. Once it fails it stays failed: S and mu carry the past.
-(The error itself is no good gauge: at its minimum its
-gradient vanishes, its spread becomes O(1/D) and its bias exceeds its spread while the
-expansion is fine.)
+Validity. The expansion is one in D^-1/2: it holds while the fluctuations stay within the range
+where f is linear. Their nonlinearity shows in the part mu_H of mu that H[S] drives (dmu_H/dt =
+J mu_H + H[S]/2; the rest of mu, from f1 and the map against the flow, is an exact O(1/D)
+correction whatever its size). The mask ``valid`` holds while r = sqrt(mu_H^T S^+ mu_H / D),
+that shift in units of the spread (``bias_ratio``, on the directions whose variance is at least
+1e-3 of the largest), stays below VALID_RATIO = 0.3. Near a plateau escape S grows as
+e^{2 lambda t} along the unstable direction and mu_H with it, so r ~ e^{lambda t} / sqrt(D): the
+mask closes where the fluctuation along the unstable direction becomes O(1), which is where the
+linearisation stops describing the spread of escape times. Where one growing mode dominates, the
+neglected correction to the spread is O(r^2) relative: 0.3 keeps it near 10%, the sampling error
+of a standard deviation from 64 runs. Once it fails it stays failed: S and mu carry the past.
+(The error itself is no good gauge: at its minimum its gradient vanishes, its spread becomes
+O(1/D) and its bias exceeds its spread while the expansion is fine.)
 """
 import time
 
@@ -55,17 +56,17 @@ from .errors import NumericalError
 VALID_RATIO = 0.3
 
 
-def _pack(m, S, mu):
-    return np.concatenate([m, S.ravel(), mu])
+def _pack(m, S, mu, muH):
+    return np.concatenate([m, S.ravel(), mu, muH])
 
 
 def _unpack(y, n):
-    return y[:n], y[n:n + n * n].reshape(n, n), y[n + n * n:]
+    return y[:n], y[n:n + n * n].reshape(n, n), y[n + n * n:2 * n + n * n], y[2 * n + n * n:]
 
 
 def integrate(expansion, times, rtol=1e-9, atol=1e-12, refine=2):
-    """m, S and mu at ``times`` (arrays (nt, n), (nt, n, n), (nt, n)) and the number of
-    coefficient evaluations, in three passes. The coefficients depend on m alone (H[S] on S
+    """m, S, mu and mu_H (the part of mu that H[S] drives) at ``times`` (arrays (nt, n),
+    (nt, n, n), (nt, n), (nt, n)) and the number of coefficient evaluations, in three passes. The coefficients depend on m alone (H[S] on S
     linearly), and m is the theory curve: (1) m with its dense output; (2) f, J, f1 and B at
     ``refine`` points per accepted step of (1), interpolated by cubic splines, and S from them;
     (3) H[S] at the same points with S of (2), interpolated, and mu. The steps of (1) resolve
@@ -75,7 +76,8 @@ def integrate(expansion, times, rtol=1e-9, atol=1e-12, refine=2):
     n = expansion.n
     times = np.asarray(times, dtype=float)
     if len(times) == 1:
-        return (expansion.initial()[None, :], np.zeros((1, n, n)), np.zeros((1, n)), 0)
+        return (expansion.initial()[None, :], np.zeros((1, n, n)), np.zeros((1, n)),
+                np.zeros((1, n)), 0)
     span = (times[0], times[-1])
 
     def solve(rhs, y0, what):
@@ -115,39 +117,40 @@ def integrate(expansion, times, rtol=1e-9, atol=1e-12, refine=2):
     Ss = 0.5 * (Ss + np.swapaxes(Ss, 1, 2))
     HS = np.array([expansion.coefficients(m, S, noise=False)[2] for m, S in zip(ms, Ss)])
     force = 0.5 * HS + f1 - 0.5 * np.einsum("tij,tj->ti", J, f)
-    spl_mu = CubicSpline(nodes, np.concatenate([J.reshape(len(nodes), -1), force], 1))
+    spl_mu = CubicSpline(nodes, np.concatenate([J.reshape(len(nodes), -1), force, 0.5 * HS], 1))
 
-    def rhs_mu(t, mu):
+    def rhs_mu(t, y):
         c = spl_mu(t)
-        return c[:n * n].reshape(n, n) @ mu + c[n * n:]
+        Jt = c[:n * n].reshape(n, n)
+        return np.concatenate([Jt @ y[:n] + c[n * n:n * n + n], Jt @ y[n:] + c[n * n + n:]])
 
-    sol_mu = solve(rhs_mu, np.zeros(n), "bias")
+    sol_mu = solve(rhs_mu, np.zeros(2 * n), "bias")
     S = sol_S.sol(times).T.reshape(-1, n, n)
-    return (sol_m.sol(times).T, 0.5 * (S + np.swapaxes(S, 1, 2)), sol_mu.sol(times).T,
+    mus = sol_mu.sol(times).T
+    return (sol_m.sol(times).T, 0.5 * (S + np.swapaxes(S, 1, 2)), mus[:, :n], mus[:, n:],
             2 * len(nodes))
 
 
 def integrate_direct(expansion, times, rtol=1e-8, atol=1e-11):
-    """m, S and mu at ``times`` (arrays (nt, n), (nt, n, n), (nt, n)) and the number of
-    coefficient evaluations: (m, S, mu) as one system, every coefficient at every stage (the
+    """m, S, mu and mu_H at ``times`` and the number of coefficient evaluations: one system, every coefficient at every stage (the
     reference for ``integrate``)."""
     n = expansion.n
     times = np.asarray(times, dtype=float)
     count = [0]
 
     def rhs(t, y):
-        m, S, mu = _unpack(y, n)
+        m, S, mu, muH = _unpack(y, n)
         S = 0.5 * (S + S.T)
         f, J, HS, f1, B = expansion.coefficients(m, S)
         count[0] += 1
         dS = J @ S + S @ J.T + B
         dmu = J @ mu + 0.5 * HS + f1 - 0.5 * J @ f
-        out = _pack(f, dS, dmu)
+        out = _pack(f, dS, dmu, J @ muH + 0.5 * HS)
         if not np.all(np.isfinite(out)):
             raise NumericalError(t, "non-finite fluctuation coefficients")
         return out
 
-    y0 = _pack(expansion.initial(), np.zeros((n, n)), np.zeros(n))
+    y0 = _pack(expansion.initial(), np.zeros((n, n)), np.zeros(n), np.zeros(n))
     if len(times) == 1:
         ys = y0[None, :]
     else:
@@ -160,8 +163,8 @@ def integrate_direct(expansion, times, rtol=1e-8, atol=1e-11):
     m = ys[:, :n]
     S = ys[:, n:n + n * n].reshape(-1, n, n)
     S = 0.5 * (S + np.swapaxes(S, 1, 2))
-    mu = ys[:, n + n * n:]
-    return m, S, mu, count[0]
+    mu, muH = ys[:, n + n * n:2 * n + n * n], ys[:, 2 * n + n * n:]
+    return m, S, mu, muH, count[0]
 
 
 def propagate(expansion, m, S, mu):
@@ -183,7 +186,7 @@ def propagate(expansion, m, S, mu):
 
 
 def bias_ratio(S, mu, D, cutoff=1e-3):
-    """r = sqrt(mu^T S^+ mu / D) per time: the O(1/D) shift mu/D of the order parameters in
+    """r = sqrt(mu^T S^+ mu / D) per time: an O(1/D) shift mu/D of the order parameters in
     units of their O(D^-1/2) spread (S^+ the pseudo-inverse on the directions whose variance is
     at least ``cutoff`` x the largest); 0 where S vanishes (t = 0)."""
     out = np.zeros(len(S))
@@ -211,16 +214,18 @@ def fluctuations(expansion, times, rtol=1e-9, atol=1e-12, error="error", direct=
     (the error curve of the expansion's own integration, m, S, mu, timings). ``direct``: the
     one-system reference integration instead of the three passes."""
     t0 = time.perf_counter()
-    m, S, mu, evals = (integrate_direct if direct else integrate)(expansion, times, rtol, atol)
+    m, S, mu, muH, evals = (integrate_direct if direct else integrate)(expansion, times, rtol,
+                                                                         atol)
     obs = propagate(expansion, m, S, mu)
     err, std, bias = obs.pop(error)
-    ratio = bias_ratio(S, mu, expansion.D)
+    ratio = bias_ratio(S, muH, expansion.D)
     return {"error_std": std, "error_bias": bias,
             "order_parameters_std": {k: v[1] for k, v in obs.items()},
             "order_parameters_bias": {k: v[2] for k, v in obs.items()},
             "valid": validity(ratio),
             "meta": {"D": expansion.D, "evaluations": evals, "error": err, "bias_ratio": ratio,
-                     "fluctuations_s": time.perf_counter() - t0, "S": S, "mu": mu, "m": m}}
+                     "fluctuations_s": time.perf_counter() - t0, "S": S, "mu": mu, "mu_H": muH,
+                     "m": m}}
 
 
 def of(exp, times=None, **options):
@@ -234,6 +239,6 @@ def of(exp, times=None, **options):
         module = importlib.import_module(package + ".fluctuations")
     except ModuleNotFoundError:
         kind = getattr(exp, "config", {}).get("model", {}).get("kind", package.rsplit(".", 1)[-1])
-        raise ConfigError("model.kind", kind,
-                          "has no finite-size expansion (committee and autoencoder have)") from None
+        raise ConfigError("model.kind", kind, "has no finite-size expansion (committee and "
+                          "autoencoder have)") from None
     return module.fluctuations(exp, times, **options)

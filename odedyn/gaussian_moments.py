@@ -1,6 +1,7 @@
 """Gaussian moments of products of single-field functions with polynomial weights, reduced
 exactly (the averages of the second moments of SGD increments, which the order-parameter
-equations themselves never need). Owns: ``moment``, ``moment_S`` and ``term_covariance`` (compiled).
+equations themselves never need). Owns: ``moment``, ``moment_S``, ``term_covariance`` and its
+planned form (compiled).
 
     moment(C, acts, tilt, poly, hs) = E[ prod_{a in tilt} h_a'(u_a) prod_{b in poly} u_b
                                          prod_{p in hs} h_p(u_p) ],     u ~ N(0, C),

@@ -199,7 +199,8 @@ class Expansion:
         B = diag(beta)
         out = []
         for t in range(s):
-            out.append(matmul(a, w[t]) * (eW * self.spikes[t]) + beta * u[t] * (eW * self.spikes[t]))
+            st = self.spikes[t]
+            out.append(matmul(a, w[t]) * (eW * st) + beta * u[t] * (eW * st))
             out.append(beta * w[t] * (eV * self.spikes[t]) - matmul(G, u[t]) * eV)
         dA = (matmul(a, A) + matmul(B, Rb) + matmul(A, a.T) + matmul(Rb.T, B)) * (eW * p_b)
         dR = (matmul(B, A) * (eV * p_b) - matmul(G, Rb) * eV
@@ -293,7 +294,8 @@ class Expansion:
             acc = sum(a * b * mom((k, l), pa + pb, ha + hb)
                       for a, pa, ha in c_terms(k) for b, pb, hb in c_terms(l))
             f1[self.o_A + i] = eW ** 2 * self.p_b * w_b * acc
-            four = sum(T0b[j, j2] * mom((), (), (k, l, j, j2)) for j in range(K) for j2 in range(K))
+            four = sum(T0b[j, j2] * mom((), (), (k, l, j, j2))
+                       for j in range(K) for j2 in range(K))
             f1[self.o_T + i] = eV ** 2 * (w_b * G[k, l] + four)
         for k in range(K):                                  # R_b: eta_V eta_W p_b w_b E[g g' c]
             for l in range(K):
@@ -330,7 +332,8 @@ class Expansion:
             t = nz[row]
             zc[row, t] = coef
             zf[row, t, :4] = (0, len(tilt), len(poly), len(hs))
-            zf[row, t, 4:4 + len(tilt) + len(poly) + len(hs)] = tuple(tilt) + tuple(poly) + tuple(hs)
+            fields = tuple(tilt) + tuple(poly) + tuple(hs)
+            zf[row, t, 4:4 + len(fields)] = fields
             nz[row] += 1
 
         for t in range(s):

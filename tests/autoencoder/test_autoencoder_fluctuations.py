@@ -299,10 +299,12 @@ def observables(th, fl, sim):
 def test_spread_against_sgd(act, D):
     """examples/erf_spiked.toml (and linear): 32 runs from the same network; every observable's
     predicted std at every valid time within the Bonferroni bound (1%) of the sampling error of
-    a standard deviation (with the runs' kurtosis)."""
+    a standard deviation (with the runs' kurtosis). erf stays valid to t = 40; the linear
+    autoencoder's PCA solution is degenerate under rotations of the hidden units, the
+    fluctuations diffuse along that flat direction and the mask closes after t ~ 10."""
     exp, th, fl, sim = band(configure(model={"activation": act}, data={"D": D},
                                       output={"n_times": 10}), 32)
-    assert fl["valid"][1:].sum() >= 8
+    assert fl["valid"].all() if act == "erf" else fl["valid"][1:].sum() >= 5
     zs = []
     for name, (theory, std, bias, curves) in observables(th, fl, sim).items():
         keep = fl["valid"] & (np.arange(len(exp.times)) > 0)
