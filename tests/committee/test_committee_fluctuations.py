@@ -11,6 +11,7 @@ kernels of derivations/committee_fluctuations.py, moments of odedyn/gaussian_mom
   D = 25, 50, 100 with the bias scaling as 1/D exactly.
 """
 import math
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -333,7 +334,8 @@ def std_z(pred, seeds_curves):
     sum of a few products of Gaussians, k up to 10), so the sample kurtosis enters."""
     n = seeds_curves.shape[0]
     sd = seeds_curves.std(0, ddof=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # entries without spread (T)
         k = kurtosis(seeds_curves, axis=0)
         return (sd - pred) / (pred / 2 * np.sqrt(2 / (n - 1) + k / n))
 
