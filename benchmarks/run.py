@@ -26,9 +26,10 @@ import numpy as np
 import odedyn
 from odedyn._generated import gaussian_averages as gen
 from odedyn.autoencoder import Autoencoder, kernels
+from odedyn.autoencoder import theory as ae
 from odedyn.autoencoder.simulate import sgd_steps
-from odedyn.integrate import output_times
-from odedyn.spectra import Spectrum
+from odedyn.autoencoder.spectra import Spectrum, spiked
+from odedyn.integrate import Scipy, output_times
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -36,16 +37,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def case_setup(name):
     """(model, spectrum, grouping, W, V, b, t_max) of a named case."""
     if name == "full-erf-K5-D500":
-        spec, K, t_max, model = odedyn.spiked(500, [0.7, 0.25, 0.1], 0.03), 5, 50.0, {}
+        spec, K, t_max, model = spiked(500, [0.7, 0.25, 0.1], 0.03), 5, 50.0, {}
         merge = False
     elif name == "powerlaw-erf-K4-D1024":
         tau = np.arange(1, 1025)
         ev = tau ** -1.0
         spec, K, t_max, model, merge = Spectrum(ev * 1024 / ev.sum()), 4, 100.0, {}, True
     elif name == "spiked-erf-K3":
-        spec, K, t_max, model, merge = odedyn.spiked(1000, [0.6, 0.2, 0.07], 0.01), 3, 100.0, {}, True
+        spec, K, t_max, model, merge = spiked(1000, [0.6, 0.2, 0.07], 0.01), 3, 100.0, {}, True
     elif name == "spiked-relu-bias-K4":
-        spec, K, t_max, merge = odedyn.spiked(1000, [0.7, 0.25, 0.1, 0.05], 0.03), 4, 100.0, True
+        spec, K, t_max, merge = spiked(1000, [0.7, 0.25, 0.1, 0.05], 0.03), 4, 100.0, True
         model = {"activation": "relu", "train_bias": True}
     m = Autoencoder(K=K, **{"activation": "erf", **model})
     W, V, b = m.random_weights(spec.D, 0.3, 0)
@@ -96,16 +97,16 @@ def theory_case(name, repeats, baseline_steps):
     m, spec, grouping, W, V, b, t_max = case_setup(name)
     times = output_times(t_max, 60)
     y0 = m.order_parameters(W, V, b, grouping)
-    run = lambda method=None: m.theory(y0, grouping, times, method=method)  # noqa: E731
+    run = lambda solver=None: ae.integrate(m, y0, grouping, times, solver)  # noqa: E731
     first = run()
     warm = median_time(run, repeats)
-    scipy_warm = median_time(lambda: run("DOP853"), 1)
-    rhs, _, args, _ = m.compiled(grouping)
+    scipy_warm = median_time(lambda: run(Scipy("DOP853")), 1)
+    rhs, _ = ae.equations(m, grouping)
     dy = np.empty_like(y0)
     n_calls = 2000
     t0 = time.perf_counter()
     for _ in range(n_calls):
-        kernels.rhs(y0, dy, *args)
+        kernels.rhs(0.0, y0, dy, rhs.status, *rhs.args)
     t_rhs = (time.perf_counter() - t0) / n_calls
     per_step = numpy_euler_step_time(m, spec, grouping, W, V, b, baseline_steps)
     baseline = per_step * t_max * spec.D
@@ -119,7 +120,8 @@ def theory_case(name, repeats, baseline_steps):
 def cold_time(name):
     code = ("import time; t=time.perf_counter(); import sys; sys.path.insert(0, %r); import run; "
             "m, s, g, W, V, b, tm = run.case_setup(%r); from odedyn.integrate import output_times; "
-            "m.theory(m.order_parameters(W, V, b, g), g, output_times(tm, 60)); "
+            "from odedyn.autoencoder.theory import integrate; "
+            "integrate(m, m.order_parameters(W, V, b, g), g, output_times(tm, 60)); "
             "print(time.perf_counter() - t)") % (HERE, name)
     t0 = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -186,7 +188,7 @@ def numpy_sgd_steps_per_s(W, V, rho, steps, eta=1.0):
 def sgd_case(steps, numpy_steps):
     D, K = 1000, 4
     m = Autoencoder(K=K, activation="erf")
-    rho = odedyn.spiked(D, [0.7, 0.25, 0.1, 0.05], 0.03).eigenvalues
+    rho = spiked(D, [0.7, 0.25, 0.1, 0.05], 0.03).eigenvalues
     W, V, b = m.random_weights(D, 0.3, 0)
     rng = np.random.default_rng(1)
     extra = (np.zeros((0, D)), np.zeros(1, np.int64), np.zeros(1, np.int64))

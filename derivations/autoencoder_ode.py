@@ -578,9 +578,10 @@ def mask(truncated, k, m):
 
 RHS = '''
 @njit(cache=True)
-def rhs(y, dy, status, pc, wq, wt, total, K, eta_W, eta_V, act, tied, train_bias, truncated, work,
-        status_value):
-    """Write dy/dt of the state ``y`` into ``dy``; return the reconstruction error at y.
+def rhs(t, y, dy, status, pc, wq, wt, total, K, eta_W, eta_V, act, tied, train_bias, truncated,
+        work, status_value):
+    """Write dy/dt of the state ``y`` into ``dy``; return the reconstruction error at y (the
+    equations do not depend on the time ``t``).
     ``pc``, ``wq``, ``wt``: per factor column p, n p and n; ``total`` = Tr(Omega) / 2D;
     ``work`` is scratch memory from ``workspace(K)``; trouble goes to ``status`` (code, k, l)
     and ``status_value``."""

@@ -61,6 +61,7 @@ import numpy as np
 import sympy as sp
 
 from codegen import NumbaPrinter, generator_main
+from integrators import integrator_source
 
 NODES = 40
 LINEAR, ERF, RELU = 0, 1, 2
@@ -359,6 +360,8 @@ import math
 import numpy as np
 from numba import njit
 
+from odedyn.schedules import lr_factor
+
 LINEAR, ERF, RELU = {LINEAR}, {ERF}, {RELU}
 ACTIVATIONS = {{"linear": LINEAR, "erf": ERF, "relu": RELU}}
 # Gauss-Legendre nodes and weights on [0, 1] (u; s = 1 - u^2) for the ReLU four-point path
@@ -552,29 +555,33 @@ def generalisation_error(N, acts, C, c, I2):
 {rhs}
 
 @njit(cache=True)
-def rhs(y, K, M, T, A, acts, eta, eta_v, kappa, sigma2, train_v, work_C, work_c, I2, J2, I3,
-        I4, out):
-    """d/dt of the state y = (Q.ravel(), R.ravel(), v) into ``out``; the work arrays are
-    preallocated (C: N x N, c: N, I2: N x N, J2: K x K, I3: K x N x N, I4: K x K x N x N).
-    Returns False when the covariance is not positive semi-definite on its diagonal."""
+def rhs(t, y, out, status, K, M, T, A, acts, eta, eta_v, kappa, sigma2, train_v, schedule,
+        work_C, work_c, I2, J2, I3, I4):
+    """d/dt of the state y = (Q.ravel(), R.ravel(), v) at time t into ``out`` (the rates
+    scaled by the learning-rate schedule's factor at t: schedule = (kind, tau, beta, times,
+    factors) of odedyn.schedules); the work arrays are preallocated (C: N x N, c: N,
+    I2: N x N, J2: K x K, I3: K x N x N, I4: K x K x N x N). A covariance that is not positive
+    on its diagonal sets status = (1, k)."""
     Q = y[:K * K].reshape((K, K))
     R = y[K * K:K * K + K * M].reshape((K, M))
     v = y[K * K + K * M:]
     covariance(K, M, Q, R, T, work_C)
     for k in range(K):
         if not work_C[k, k] > 0.0:
-            return False
+            status[0] = 1
+            status[1] = k
+            return
     for k in range(K):
         work_c[k] = -v[k]
     for m in range(M):
         work_c[K + m] = A[m]
+    g = lr_factor(schedule[0], t, schedule[1], schedule[2], schedule[3], schedule[4])
     fill_tables(K, M, acts, work_C, I2, J2, I3, I4, eta != 0.0)
     dQ = out[:K * K].reshape((K, K))
     dR = out[K * K:K * K + K * M].reshape((K, M))
     dv = out[K * K + K * M:]
-    ode_loops(K, M, Q, R, v, work_c, I2, J2, I3, I4, eta, eta_v, kappa, sigma2, train_v,
-              dQ, dR, dv)
-    return True
+    ode_loops(K, M, Q, R, v, work_c, I2, J2, I3, I4, eta * g, eta_v * g, kappa, sigma2,
+              train_v, dQ, dR, dv)
 '''
 
 
@@ -598,7 +605,8 @@ def module_body(check=False):
         rhs=rhs)
     return '"""Committee-machine averages and order-parameter equations (teacher-student).\n\n' \
         'Activation codes LINEAR, ERF (erf(x/sqrt 2)), RELU; see derivations/committee_averages.py\n' \
-        'for the derivation. Imports nothing from the family package."""\n' + body
+        'for the derivation, and its compiled integrator (derivations/integrators.py). Imports\n' \
+        'nothing from the family package."""\n' + body + "\n\n" + integrator_source("rhs")
 
 
 def main(argv=None):

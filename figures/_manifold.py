@@ -16,29 +16,30 @@ except ImportError:  # pragma: no cover
     def threadpool_limits(limits):
         return nullcontext()
 
-from odedyn.config import experiment_from_dict
+from odedyn.config import derive
 from odedyn.plotting import COLORS, simulation_points, theory_line, time_axis, title
 
 
-#: the figures integrate the flow by its Euler scheme with this step (see training.euler_flow)
+#: the figures integrate the flow by its Euler scheme with this step (odedyn.manifold.theory)
 FLOW = {"method": "euler", "step": 0.05}
 
 
 def experiment(manifold, width, t_max, depth=2, bottleneck=1, n_times=15, init=None, solver=None,
                **data):
-    cfg = {"init": dict(init or {}), "solver": dict(solver or FLOW), "model": {"kind": "deep-autoencoder", "encoder": [width] * depth,
+    cfg = {"init": dict(init or {}), "solver": dict(solver or FLOW),
+           "model": {"kind": "deep-autoencoder", "encoder": [width] * depth,
                      "bottleneck": bottleneck},
            "data": dict({"manifold": manifold}, **data),
            "training": {"t_max": float(t_max)}, "output": {"n_times": n_times,
                                                            "t_first": t_max / 200}}
-    return experiment_from_dict(cfg)
+    return derive(cfg)
 
 
-def flows(exps, times=None, workers=2, return_states=False):
+def flows(exps, times=None, workers=2):
     """Gradient flow of each experiment (e.g. several initial networks), ``workers`` threads."""
     # one BLAS thread per worker: spinning BLAS threads of two workers would fight for the cores
     with threadpool_limits(1), ThreadPoolExecutor(max(1, min(workers, len(exps)))) as pool:
-        return list(pool.map(lambda e: e.integrate(times, return_states), exps))
+        return list(pool.map(lambda e: e.integrate(times, progress=False), exps))
 
 
 def mean_sem(values):
@@ -50,7 +51,7 @@ def mean_sem(values):
 def flow_and_sgd(exp, seeds):
     """Gradient flow at the SGD's output times (with parameters) and the SGD runs."""
     sim = exp.simulate(seeds=seeds, progress=False)
-    flow = exp.integrate(sim.t, return_states=True)
+    flow = exp.integrate(sim.t)
     return flow, sim
 
 
@@ -64,7 +65,7 @@ def time_panel(ax, flow, sim=None, color=0, label=""):
     if sim is not None:
         simulation_points(ax, sim.t, sim["error"], sim["error_sem"], c,
                           "mean error, SGD (%d seeds)" % sim.meta["seeds"])
-    bound = flow.meta["borsuk_ulam_bound"]
+    bound = flow.meta["diagnostics"]["borsuk_ulam_bound"]
     if bound > 0:
         ax.axhline(bound, color="k", ls="--", lw=1, label="Borsuk-Ulam bound")
     ax.set_yscale("log")
@@ -120,7 +121,7 @@ def width_sweep(manifold, widths, seeds, t_max, workers=2, **kwargs):
     final[name] = array (len(widths), len(seeds)) of the observable at t_max, last experiment)."""
     exps = [experiment(manifold, w, t_max, **kwargs).with_init_seed(s)
             for w in widths for s in seeds]
-    trajs = flows(exps, workers=workers, return_states=True)
+    trajs = flows(exps, workers=workers)
     runs = {w: trajs[i * len(seeds):(i + 1) * len(seeds)] for i, w in enumerate(widths)}
     final = {name: np.array([[r[name][-1] for r in runs[w]] for w in widths]) for name in FINAL}
     return runs, final, exps[-1]

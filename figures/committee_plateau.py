@@ -7,6 +7,7 @@ import numpy as np
 
 from odedyn.committee import configure
 from odedyn.committee.analysis import calibrate_escape, plateau_exit, symmetric_plateau
+from odedyn.committee.theory import integrate
 from odedyn.compare import compare
 from odedyn.figures import figure_main
 from odedyn.plotting import COLORS, plt, save, simulation_points, theory_line, time_axis
@@ -49,7 +50,7 @@ def make(out_dir, quick=False):
             Q0, R0, v0 = p.perturbed(eps, seed=1)   # the direction of the reference start
             amp = p.amplitude(Q0, R0, v0)
             t_end = 1.5 * p.escape_time(amp, a0, t0)
-            tr = exp.model.theory(Q0, R0, T, v0, A, np.linspace(0, t_end, 600))
+            tr = integrate(exp.model, Q0, R0, T, v0, A, np.linspace(0, t_end, 600))
             measured = plateau_exit(tr.t, tr["error"], p.error)
             predicted = p.escape_time(amp, a0, t0)
             theory_line(ax2, tr.t, tr["error"], c, "K = %d" % K if j == 0 else None,

@@ -30,7 +30,7 @@ def make(out_dir, quick=False):
         for r in range(repeats):
             X, _, mask = exp.model.sample(np.random.default_rng([11, r]), 1000 if quick else 2000)
             truth = mask.argmax(axis=1)
-            ae.append(autoencoder_accuracy(sim["W_seeds"][r][-1], exp.model, exp.kind,
+            ae.append(autoencoder_accuracy(sim["W_seeds"][r][-1], exp.model, exp.activation_code,
                                            exp.threshold, X, truth))
             km.append(kmeans_accuracy(X, truth, exp.model.M, seed=r, restarts=10))
         for name, vals in (("sgd", ae), ("kmeans", km)):

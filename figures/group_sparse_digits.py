@@ -47,7 +47,7 @@ def make(out_dir, quick=False):
                              init={"seed": seed},
                              training={"t_max": 50.0 if quick else 200.0})
             W = exp.simulate(seeds=1, progress=False)["W"][-1]
-            labels = cluster_of(W, exp.model.test, exp.model.group_size, lam, exp.kind)
+            labels = cluster_of(W, exp.model.test, exp.model.group_size, lam, exp.activation_code)
             scores[method].append(clustering_scores(labels, exp.model.test_labels))
             if seed == 0 and act == "group-sparse-relu":
                 templates = (W, labels)

@@ -17,7 +17,7 @@ DESCRIPTION = "support recovery against sparsity, group-sparse ReLU vs ReLU (fre
 
 
 def accuracy(W, exp, X, S):
-    H = activate(X @ W, exp.model.group_size, exp.threshold, exp.kind)
+    H = activate(X @ W, exp.model.group_size, exp.threshold, exp.activation_code)
     return float(np.mean(support_recovered(H, S)))
 
 
@@ -39,7 +39,7 @@ def make(out_dir, quick=False):
             if K <= (1 if quick else 2):
                 th = exp.integrate(sim.t[[0, -1]])
                 X, S, _ = exp.model.sample(np.random.default_rng([7, K]), 20000)
-                theory.append(accuracy(th.arrays["W"], exp, X, S))
+                theory.append(accuracy(th.arrays["final_W"], exp, X, S))
         simulation_points(ax, ks, sgd, sem, COLORS[i], "SGD, " + LABELS[act], ms=5)
         ax.plot(ks[:len(theory)], theory, "-", marker="_", ms=14, color=COLORS[i],
                 label="theory, " + LABELS[act])

@@ -2,7 +2,7 @@
 exceptional arc, and the errors in time (gradient flow as lines, SGD as markers) next to the
 Borsuk-Ulam bound.
 
-The flow is integrated by its Euler scheme (step 0.05, odedyn.manifold.theory.euler_flow).
+The flow is integrated by its Euler scheme (step 0.05, odedyn.manifold.theory).
 128 training points, stratified (data.sampling): the encoder's jump hides in the largest gap
 between training points, and 128 independent draws leave gaps up to ~0.3 rad (measured: an
 exceptional arc of 0.25 rad with no training point in it, mean test error stalling near 0.055
@@ -22,7 +22,7 @@ DESCRIPTION = "circle through a 1-d bottleneck: reconstruction, exceptional arc,
 def make(out_dir, quick=False):
     exp = experiment("circle", 32, 3200 if quick else 6400, train=128, sampling="stratified")
     flow, sim = flow_and_sgd(exp, 2 if quick else 4)
-    theta = flow.meta["theta"][-1]
+    theta = flow.arrays["theta_at_times"][-1]
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
     time_panel(axes[0], flow, sim)
     axes[0].legend(fontsize=7)

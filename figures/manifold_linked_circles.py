@@ -30,7 +30,7 @@ def make(out_dir, quick=False):
     exp = exp.with_init_seed(seeds[0])
     flow = runs[widths[-1]][0]
     sim = exp.simulate(seeds=2 if quick else 4, progress=False)
-    theta = flow.meta["theta"][-1]
+    theta = flow.arrays["theta_at_times"][-1]
     fig, axes = plt.subplots(2, 4, figsize=(16, 7.6))
     top = axes[0]
     time_panel(top[0], flow, sim)

@@ -22,12 +22,12 @@ def make(out_dir, quick=False, dataset=None):
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
     numbers = {"dataset": dataset}
     for i, data in enumerate(("rows", "gaussian")):
-        cfg = {"model": {"activation": "erf", "K": 3},
+        cfg = {"model": {"kind": "autoencoder", "activation": "erf", "K": 3},
                "data": {"spectrum": "dataset", "dataset": dataset},
                "training": {"lr": 1.0, "t_max": 100.0},
                "init": {"std": 0.3, "seed": 0}, "output": {"n_times": 30},
                "simulation": {"data": data}}
-        exp = odedyn.config.experiment_from_dict(cfg)
+        exp = odedyn.config.derive(cfg)
         theory, sim, summary = compare(exp, seeds=seeds)
         rel = np.abs(sim["error"] - theory["error"]) / theory["error"]
         numbers[data] = {"max_relative_deviation": float(rel.max()),

@@ -29,7 +29,7 @@ def make(out_dir, quick=False):
         A0, B0 = model.random_network(seed=k)
         with single_blas_thread():
             traj = gradient_flow(Objective(model), A0, B0, output_times(t_max, 40, 0.05))
-        mean, se = fresh_risk(traj.arrays["A"], traj.arrays["B"], model.source,
+        mean, se = fresh_risk(traj.arrays["final_A"], traj.arrays["final_B"], model.source,
                               np.random.default_rng(k), samples=20000)
         c = COLORS[k]
         theory_line(ax, traj.t, traj["risk"], c, "r = %g" % r)

@@ -1,6 +1,6 @@
 """The one-bit autoencoder on real images (seed 000): scikit-learn's digits (8 x 8, d = 64; 1397
 training and 400 held-out images), and MNIST / CIFAR-10 (grey) when ODEDYN_DATASET names them as
-odedyn.spectra.load_dataset does ("fashion-mnist:PATH" reads any idx3-ubyte file, e.g. MNIST's;
+odedyn.datasets.load_dataset does ("fashion-mnist:PATH" reads any idx3-ubyte file, e.g. MNIST's;
 "cifar10:PATH"). Preprocessing (odedyn/onebit/images.py): centring, optionally the orthonormal
 2-D DCT, one global scale to an average x_i^2 of 1. Per rate r, stochastic gradient descent on
 the empirical risk (the sample-based companion's surrogate gradient, minibatches of training
@@ -19,7 +19,7 @@ from odedyn.onebit.amp import multilayer_decoder
 from odedyn.onebit.denoiser import haar_rows
 from odedyn.onebit.images import fitted_prior, preprocess, rate_experiment
 from odedyn.plotting import COLORS, plt, save
-from odedyn.spectra import load_dataset
+from odedyn.datasets import load_dataset
 
 NAME = "sign-images"
 DESCRIPTION = ("one-bit AE on images (digits; MNIST/CIFAR-10 via ODEDYN_DATASET): GD, denoiser, "

@@ -32,7 +32,7 @@ def make(out_dir, quick=False):
         with single_blas_thread():
             traj = gradient_descent(Objective(model, 256, seed=100 + k), A0, B0, eta,
                                     output_times(t_max, 12, 0.5), Objective(model, batch, k), k)
-        mean, se = fresh_risk(traj.arrays["A"], traj.arrays["B"], model.source,
+        mean, se = fresh_risk(traj.arrays["final_A"], traj.arrays["final_B"], model.source,
                               np.random.default_rng(k), samples=40000)
         c = COLORS[k]
         theory_line(ax, traj.t, traj["risk"], c, "p = %g" % p)

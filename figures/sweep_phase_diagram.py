@@ -10,6 +10,7 @@ import numpy as np
 
 import odedyn
 from odedyn.autoencoder.experiment import pca_errors
+from odedyn.autoencoder.spectra import spiked
 from odedyn.config import load
 from odedyn.figures import examples, figure_main
 from odedyn.plotting import plt, save
@@ -29,7 +30,7 @@ def make(out_dir, quick=False):
     t, error = ds["time"].values, ds["error"].values
     final = error[:, :, -1]
     d = cfg["data"]
-    pca = np.array([pca_errors(odedyn.spiked(d["D"], [s, d["spikes"][1]], d["bulk"]), 2)[2]
+    pca = np.array([pca_errors(spiked(d["D"], [s, d["spikes"][1]], d["bulk"]), 2)[2]
                     for s in spike])
 
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10.5, 4.0), layout="constrained")

@@ -34,7 +34,7 @@ def make(out_dir, quick=False):
                           "max_z": summary["deviation"]["error"]["max_z"]}
         if act == "erf" and tied:  # long-time analysis: the fixed point it is stuck at
             grouping = exp.grouping()
-            y0 = theory.meta["final_state"].copy()
+            y0 = theory.arrays["final_state"].copy()
             bulk = int(np.argmin(grouping.p))
             m, off = exp.model.layout(grouping)
             y0[off[bulk]:off[bulk + 1]] = 0.0

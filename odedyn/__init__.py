@@ -6,7 +6,7 @@ Spec -> derivation (derivations/, sympy) -> generated kernels (odedyn/_generated
 Python API (see README):
 
     import odedyn
-    exp = odedyn.load("examples/erf_spiked.toml")     # or build one from odedyn.autoencoder
+    exp = odedyn.load("examples/erf_spiked.toml")     # or build one from a family's configure()
     theory = exp.integrate()                           # Trajectory: t, error, Q, R, T, T0, b, ...
     sim = exp.simulate(seeds=8)                        # means and standard errors over seeds
     theory, sim, summary = odedyn.compare(exp, seeds=8)
@@ -17,13 +17,26 @@ IMPORT_TIME = time.perf_counter()
 
 __version__ = "0.1.0"
 
-from .compare import compare, finite_size_scaling  # noqa: E402
-from .config import experiment as load  # noqa: E402
-from .errors import ConfigError, NumericalError  # noqa: E402
-from .integrate import output_times  # noqa: E402
-from .results import Trajectory  # noqa: E402
-from .spectra import Spectrum, from_data, spiked  # noqa: E402
-from .sweeps import sweep  # noqa: E402
+#: the public names, imported on first use (start-up of a command pays only for what it uses)
+_PUBLIC = {"load": ("config", "experiment"), "compare": ("compare", "compare"),
+           "finite_size_scaling": ("compare", "finite_size_scaling"),
+           "ConfigError": ("errors", "ConfigError"), "NumericalError": ("errors", "NumericalError"),
+           "output_times": ("integrate", "output_times"), "solve": ("integrate", "solve"),
+           "Trajectory": ("results", "Trajectory"), "sweep": ("sweeps", "sweep")}
 
-__all__ = ["load", "compare", "finite_size_scaling", "ConfigError", "NumericalError",
-           "output_times", "Trajectory", "Spectrum", "from_data", "spiked", "sweep"]
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name):
+    import importlib
+    if name not in _PUBLIC:  # a submodule (odedyn.config, ...), imported on first use too
+        try:
+            return importlib.import_module("." + name, __name__)
+        except ModuleNotFoundError as exc:
+            if exc.name != "%s.%s" % (__name__, name):
+                raise
+            raise AttributeError("module 'odedyn' has no attribute %r" % name) from None
+    module, attr = _PUBLIC[name]
+    value = getattr(importlib.import_module("." + module, __name__), attr)
+    globals()[name] = value
+    return value

@@ -27,11 +27,33 @@ from .errors import ConfigError, NumericalError
 #: on stderr that it is compiling: numba compiles the kernels once (25-40 s), then caches them
 COMPILE_NOTICE_AFTER = 3.0
 
-D_HELP = ("the problem's size, the CONFIG rebuilt at it (random starts only): autoencoder: input "
-          "dimension D (spiked spectra); sign-autoencoder: data dimension d (n = r d units); "
-          "group-sparse-autoencoder: input dimension n (random or orthonormal dictionary); "
-          "deep-autoencoder: ambient dimension n of the embedded manifold; committee: input "
-          "dimension D (student and teacher)")
+class _SizeHelp:
+    """The help text of --D, built from the families' declarations when a help is printed
+    (importing every family costs start-up that a run does not need)."""
+
+    def text(self):
+        from . import families
+        return ("the problem's size, the CONFIG rebuilt at it (random starts only): " + "; ".join(
+            "%s: %s (%s)" % (kind, cls.size_help, cls.size_key)
+            for kind, cls in families.all_families().items() if cls.size_key))
+
+    def __str__(self):
+        return self.text()
+
+    def __mod__(self, params):
+        return self.text() % params
+
+    def strip(self):
+        return self.text().strip()
+
+    def __len__(self):
+        return len(self.text())
+
+    def __contains__(self, part):
+        return part in self.text()
+
+
+D_HELP = _SizeHelp()
 
 
 def _process_age():
@@ -89,7 +111,7 @@ def _experiment(args, simulate=False):
     from .config import experiment, recording
     from .experiment import Experiment
     with _startup(), recording() as resolved:
-        exp = experiment(args.config, **({"D": args.D} if getattr(args, "D", None) else {}))
+        exp = experiment(args.config, getattr(args, "D", None))
         exp.prepare()
         if simulate and type(exp).sim_start is not Experiment.sim_start:
             exp.sim_advance(exp.sim_start(0), 0)  # compile the learning rule's kernel
@@ -186,17 +208,20 @@ def cmd_integrate(args):
     startup = _process_age()
     traj = exp.integrate()
     timing = {"integrate_s": traj.meta["integrate_s"], "startup_s": startup}
-    summary = {k: traj.meta[k] for k in ("rhs_evaluations", "groups", "binning_error")
-               if traj.meta.get(k) is not None}
+    record = {k: traj.meta[k] for k in ("method", "rhs_evaluations", "steps", "numerical_error",
+                                        "diagnostics")}
     if args.out:
         save(args.out, _arrays(traj) | exp.saved_arrays(),
-             _sidecar(exp, resolved, timing=timing, summary=summary))
+             _sidecar(exp, resolved, timing=timing, summary=record))
     if args.json:
-        _emit(_curves_json(traj, exp) | {"timing": timing} | summary)
+        _emit(_curves_json(traj, exp) | {"timing": timing} | record)
     else:
-        print("%s: final %s = %.6g at t = %g (%d RHS evaluations, %.3f s)"
+        accuracy = ("" if record["numerical_error"] is None
+                    else ", numerical error <= %.2g" % record["numerical_error"])
+        print("%s: final %s = %.6g at t = %g (%s: %d RHS evaluations, %.3f s%s)"
               % (args.config, exp.error_name, traj[exp.error_name][-1], traj.t[-1],
-                 summary.get("rhs_evaluations", 0), timing["integrate_s"]), file=sys.stderr)
+                 record["method"], record["rhs_evaluations"], timing["integrate_s"], accuracy),
+              file=sys.stderr)
 
 
 def cmd_simulate(args):

@@ -1,6 +1,7 @@
 """Reading experiment CONFIG files (TOML). Owns: loading, strict key checking (every unknown or
-malformed key is a ConfigError naming it), typed getters, and the registry that sends
-``[model] kind`` to the model family that builds the experiment.
+malformed key is a ConfigError naming it), typed getters, building the experiment of
+``[model] kind`` through its family (odedyn.families), at another size too (``--D``), and the
+shared CONFIG vocabulary every family reads its sections with.
 """
 import contextlib
 import contextvars
@@ -14,14 +15,6 @@ import tomllib
 import numpy as np
 
 from .errors import ConfigError
-
-KINDS = {
-    "autoencoder": "odedyn.autoencoder.experiment",
-    "sign-autoencoder": "odedyn.onebit.experiment",
-    "group-sparse-autoencoder": "odedyn.groupsparse.experiment",
-    "deep-autoencoder": "odedyn.manifold.experiment",
-    "committee": "odedyn.committee.experiment",
-}
 
 _MISSING = object()
 
@@ -195,25 +188,54 @@ def load(path):
     return cfg, os.path.dirname(os.path.abspath(path))
 
 
-def experiment(path, **overrides):
-    """Build the experiment a CONFIG file describes (``overrides`` e.g. D=500)."""
+def experiment(path, D=None):
+    """Build the experiment a CONFIG file describes (at size ``D`` when given: ``--D``)."""
     cfg, base = load(path)
-    return experiment_from_dict(cfg, base, **overrides)
+    return experiment_from_dict(cfg, base, D)
 
 
-def experiment_from_dict(cfg, base_dir=".", **overrides):
-    known = set(KINDS)
+def family_of(cfg):
+    """The family (Experiment class) of a parsed CONFIG's ``[model] kind``."""
+    from . import families
     model = cfg.get("model")
     if not isinstance(model, dict):
         raise ConfigError("model", model, "missing section [model]")
-    kind = model.get("kind", "autoencoder")
+    known = families.kinds()
+    kind = model.get("kind")
+    if kind is None:
+        raise ConfigError("model.kind", None, "is required; one of %s" % ", ".join(known))
     if not isinstance(kind, str) or kind not in known:
         raise ConfigError("model.kind", kind, "unknown; one of %s%s"
-                          % (", ".join(sorted(known)), suggest(kind, known)))
-    module = importlib.import_module(KINDS[kind])
-    exp = module.from_config(cfg, base_dir, **overrides)
+                          % (", ".join(known), suggest(kind, known)))
+    return families.family(kind)
+
+
+def experiment_from_dict(cfg, base_dir=".", D=None):
+    """Build the experiment of a parsed CONFIG (relative paths against ``base_dir``)."""
+    cls = family_of(cfg)
+    if D is not None:
+        return resized(cls, cfg, base_dir, D)
+    exp = cls.from_config(cfg, base_dir)
+    exp.config = copy_config(cfg)
     exp.base_dir = base_dir
     return exp
+
+
+def resized(cls, cfg, base_dir, D):
+    """The experiment of ``cfg`` with its size (the family's ``size_key``) set to D: what
+    ``--D`` and ``Experiment.with_D`` do. Errors name ``--D``."""
+    if cls.size_key is None:
+        raise ConfigError("--D", D, "%s experiments have no size to change" % cls.kind)
+    weights = cfg.get("init", {}).get("weights") if isinstance(cfg.get("init"), dict) else None
+    if weights is not None:
+        raise ConfigError("--D", D, "needs a random start: init.weights = %r fixes the size"
+                          % (weights,))
+    try:
+        return experiment_from_dict(set_keys(cfg, {cls.size_key: int(D)}), base_dir)
+    except ConfigError as exc:
+        if exc.key == cls.size_key:
+            raise ConfigError("--D", D, exc.why) from None
+        raise
 
 
 # ---------------------------------------------------------------- the shared CONFIG vocabulary
@@ -228,39 +250,91 @@ def output_times_from(cfg, t_max, n_times=60):
     return times
 
 
-def solver_from(cfg, methods, section="solver", defaults=None):
-    """{method, rtol, atol} that a ``[solver]`` section sets (only the keys it sets, over
-    ``defaults``); ``method`` must be one of ``methods``. A family with more solver options
-    reads them from the same section before calling this (``extra``)."""
+def solver_from(cfg, methods=None, default=None, compiled=True, section="solver", dt=None):
+    """The solver (an odedyn.integrate solver value) that a ``[solver]`` section asks for:
+    ``method`` (one of ``methods``, default every method the right-hand side allows), ``rtol``,
+    ``atol``, and ``dt`` for the fixed-step methods rk4 and euler (default ``dt``); ``default``
+    (the family's declared solver) for what it does not set. ``cfg`` may be a Section already
+    read from."""
+    from . import integrate
     sv = cfg if isinstance(cfg, Section) else Section(cfg, section, required=False)
-    out = dict(defaults or {})
-    for key, value in (("method", sv.string("method", None, tuple(methods))),
-                       ("rtol", sv.number("rtol", None, positive=True)),
-                       ("atol", sv.number("atol", None, positive=True))):
-        if value is not None:
-            out[key] = value
+    allowed = tuple(methods) if methods else (
+        (integrate.METHODS if compiled else integrate.SCIPY_METHODS) + integrate.FIXED)
+    options = {key: value for key, value in (
+        ("method", sv.string("method", None, allowed)),
+        ("rtol", sv.number("rtol", None, positive=True)),
+        ("atol", sv.number("atol", None, positive=True)),
+        ("dt", sv.number("dt", None, positive=True))) if value is not None}
     sv.close()
-    return out
+    if dt is not None and options.get("method") in integrate.FIXED:
+        options.setdefault("dt", dt)
+    return integrate.solver_from(options, compiled, default)
 
 
-def load_weights(ins, base_dir, required, optional=(), exclusive=("std", "seed")):
-    """The arrays of ``[init] weights = "FILE.npz"``: {name: array} with every name in
-    ``required`` (and those of ``optional`` the file has). Keys of ``exclusive`` (a random
-    start) may not stand beside it."""
-    path = ins.path("weights", base_dir)
+def check_steps(key, lr, t_max):
+    """ConfigError naming ``key`` when a step size ``lr`` (time = lr x steps) leaves fewer than
+    two steps before ``t_max``."""
+    if t_max < 2 * lr * (1 - 1e-12):
+        raise ConfigError(key, lr, "leaves fewer than two steps before t_max = %g (time = "
+                          "lr x steps): at most %g" % (t_max, t_max / 2))
+
+
+def load_network(ins, base_dir, shapes, sizes=None, optional=(), exclusive=("std", "seed")):
+    """The network of ``[init] weights = "FILE.npz"``, or of ``"FILE.npz:final"`` (the network a
+    saved run ended at: its arrays ``final_NAME``). ``shapes`` maps each array name to its
+    shape, a tuple of ints or of size names ("K", "D"): a name given in ``sizes`` must match,
+    one that is not is read off the first array that has it and then held to. Names in
+    ``optional`` may be missing. Keys of ``exclusive`` (a random start) may not stand beside
+    it. Returns ({name: float array}, {size name: int})."""
+    spec = ins.string("weights")
     for key in exclusive:
         if ins.has(key):
             raise ConfigError("init." + key, ins.raw(key),
                               "give either init.weights or a random start")
+    file, _, which = spec.rpartition(":") if spec.endswith(":final") else (spec, "", "")
+    prefix = "final_" if which else ""
+    full = file if os.path.isabs(file) else os.path.join(base_dir, file)
+    arrays = read_npz("init.weights", spec, full)
+    sizes = dict(sizes or {})
+    out = {}
+    for name, shape in shapes.items():
+        if prefix + name not in arrays:
+            if name in optional:
+                continue
+            raise ConfigError("init.weights", spec, "has no array %s%s (it has %s)" % (
+                prefix + name, "" if which else "; a saved run's end is FILE.npz:final",
+                ", ".join(sorted(arrays)) or "none"))
+        a = np.asarray(arrays[prefix + name], dtype=float)
+        for size in shape:
+            if isinstance(size, str) and size not in sizes and a.ndim == len(shape):
+                sizes[size] = a.shape[shape.index(size)]
+        want = tuple(sizes.get(d, d) if isinstance(d, str) else d for d in shape)
+        if a.shape != want:
+            raise ConfigError("init.weights", spec, "%s must have shape (%s) = %s, has %s" % (
+                prefix + name, ", ".join(map(str, shape)), want, a.shape))
+        if not np.all(np.isfinite(a)):
+            raise ConfigError("init.weights", spec, "%s has non-finite entries" % (prefix + name))
+        out[name] = a
+    return out, sizes
+
+
+def read_npz(key, value, path):
+    """{name: array} of an .npz file; a ConfigError naming ``key`` when ``path`` is missing or
+    is not one."""
+    if not os.path.isfile(path):
+        raise ConfigError(key, value, "file not found (%s)" % path)
     try:
-        with np.load(path) as f:
-            arrays = {k: np.asarray(f[k]) for k in f.files}
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+        if magic != b"PK\x03\x04":
+            raise ConfigError(key, value, "%s is not an .npz file (numpy.savez writes them)"
+                              % path)
+        with np.load(path, allow_pickle=False) as f:
+            return {k: np.asarray(f[k]) for k in f.files}
+    except ConfigError:
+        raise
     except Exception as exc:
-        raise ConfigError("init.weights", path, "cannot read .npz: %s" % exc) from exc
-    for name in required:
-        if name not in arrays:
-            raise ConfigError("init.weights", path, "has no array %s" % name)
-    return {k: arrays[k] for k in tuple(required) + tuple(optional) if k in arrays}
+        raise ConfigError(key, value, "cannot read %s as .npz: %s" % (path, exc)) from None
 
 
 def derive(cfg, overrides=None, base_dir=".", **sections):

@@ -1,5 +1,6 @@
 """Errors odedyn raises on purpose. Owns: ConfigError (bad input) and NumericalError (trouble
-during a run), both carrying enough context to say what went wrong, when and where."""
+during a run), both carrying enough context to say what went wrong, when and where, and NumericalWarning
+(a run that goes on but should not be trusted blindly)."""
 
 
 class ConfigError(ValueError):
@@ -12,6 +13,15 @@ class ConfigError(ValueError):
 
 class NumericalError(ArithmeticError):
     """Numerical trouble (non-finite values, invalid covariance, blow-up) at time ``t``."""
+
+    def __init__(self, t, what):
+        self.t, self.what = t, what
+        super().__init__("at t = %.6g: %s" % (t, what))
+
+
+class NumericalWarning(UserWarning):
+    """A run that goes on but may be wrong or hopeless (stiff equations, a loss growing under
+    gradient descent), with the time ``t`` it was seen at."""
 
     def __init__(self, t, what):
         self.t, self.what = t, what

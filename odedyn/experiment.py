@@ -1,19 +1,44 @@
-"""The experiment protocol every model family implements. Owns: the interface the CLI, the
-comparison, the sweeps and the figures rely on, so that a new model kind adds only its physics
-(docs/adding-a-family.md).
-
-A model kind is a module listed in ``odedyn.config.KINDS`` with a function
-``from_config(cfg: dict, base_dir: str, D: int | None = None) -> Experiment``.
+"""The experiment protocol every model family implements. Owns: the declaration a family makes
+of itself (its kind, its size key, a tiny CONFIG, its weight arrays, its curves), the template
+every theory run goes through (``integrate``: output times, timing and the metadata record
+around the family's ``theory_curve``), changing the problem's size (``with_D``, through
+``derive``), and the hooks of the simulation companion -- so that a new model kind adds only
+its physics (docs/adding-a-family.md). The registry is odedyn.families.
 """
 import contextlib
+import time
 
 import numpy as np
 
 from .errors import ConfigError
 
+#: what every theory run's ``Trajectory.meta`` holds (the metadata record): the solver's name,
+#: right-hand-side evaluations (for gradient descent, its steps), accepted steps, the largest
+#: numerical error a right-hand side reported (None when it reports none: the solver's
+#: tolerance is then the accuracy), wall seconds of the integration, and ``diagnostics``, a dict
+#: of what the family adds (JSON values)
+THEORY_RECORD = ("method", "rhs_evaluations", "steps", "numerical_error", "integrate_s",
+                 "diagnostics")
+
 
 class Experiment:
     """Base class: a model, its data, its initial state and its output times."""
+
+    # ------------------------------------------------------------ the family's declaration
+    #: the ``[model] kind`` of its CONFIG
+    kind = None
+    #: dotted CONFIG key holding the problem's size (what ``--D`` and ``with_D`` change)
+    size_key = None
+    #: what that size is, for ``--D``'s help ("input dimension D")
+    size_help = None
+    #: a CONFIG (TOML text) that runs in a second or two once compiled (the contract tests)
+    tiny_config = None
+    #: the initial network's arrays, {name in files: attribute of the experiment}: what
+    #: ``saved_arrays`` writes and ``[init] weights`` reads (the network a run ends at, in
+    #: ``Trajectory.arrays``, is ``final_`` + name)
+    weight_arrays = {}
+    #: the solver a CONFIG without ``[solver]`` gets (an odedyn.integrate solver value)
+    default_solver = None
 
     #: name of the error curve in Trajectory.curves and in the JSON output
     error_name = "error"
@@ -31,10 +56,19 @@ class Experiment:
     time_label = r"time $t$ (steps / $D$)"
     #: steps of the microscopic rule between two measurements at most (progress, Ctrl-C)
     sim_chunk = 20000
+    #: is the theory the limit of large D, the simulation's size (so that the theory and a
+    #: simulation differ by O(1/D) and O(1/sqrt D) fluctuations)? False where the theory is
+    #: exact at the simulation's size up to the learning rule's discreteness (a gradient flow)
+    large_size_limit = True
+
+    @classmethod
+    def from_config(cls, cfg, base_dir="."):
+        """The experiment a parsed CONFIG describes (every value checked: ConfigError)."""
+        raise NotImplementedError
 
     @property
     def D(self):
-        """Input dimension (used for --D and for the step grid of online SGD)."""
+        """The problem's size (what --D changes; the step grid of online SGD is 1 / D)."""
         raise NotImplementedError
 
     @property
@@ -46,17 +80,36 @@ class Experiment:
     def prepare(self):
         """Compile or load the compiled kernels (part of start-up, not of the integration)."""
 
-    def integrate(self, times=None):
-        """Theory curve: a Trajectory with ``error_name`` and the order parameters at ``times``
-        (default: the experiment's output times); meta['integrate_s'] = wall seconds. Arrays
-        that are not curves (the final network) go into ``Trajectory.arrays``."""
+    # ------------------------------------------------------------ theory
+    def integrate(self, times=None, progress=True):
+        """Theory curve: a Trajectory with ``error_name`` and the other curves at ``times``
+        (default: the experiment's output times), its ``meta`` the record THEORY_RECORD.
+        Arrays that are not curves (the final network) go into ``Trajectory.arrays``."""
+        times = np.asarray(self.times if times is None else times, dtype=float)
+        t0 = time.perf_counter()
+        traj = self.theory_curve(times, progress=progress)
+        meta = dict(traj.meta)
+        meta.setdefault("numerical_error", None)
+        meta.setdefault("steps", None)
+        meta.setdefault("diagnostics", {})
+        meta["integrate_s"] = time.perf_counter() - t0
+        missing = [k for k in THEORY_RECORD if k not in meta]
+        if missing:
+            raise TypeError("%s.theory_curve left %s out of the metadata record"
+                            % (type(self).__name__, ", ".join(missing)))
+        traj.meta = meta
+        return traj
+
+    def theory_curve(self, times, progress=True):
+        """The family's theory at ``times``: a Trajectory whose meta holds at least ``method``
+        and ``rhs_evaluations`` (see THEORY_RECORD; ``Solution.record()`` gives them)."""
         raise NotImplementedError
 
     # ------------------------------------------------------------ simulation companion
     def sim_start(self, seed):
         """The initial microscopic state of simulation ``seed`` (the same initial network for
         every seed; the seed sets the noise of the learning rule)."""
-        raise ConfigError("model.kind", type(self).__module__, "has no simulation companion")
+        raise ConfigError("model.kind", self.kind, "has no simulation companion")
 
     def sim_advance(self, state, n):
         """Advance ``state`` by ``n`` steps of the learning rule in place; raise NumericalError
@@ -83,24 +136,33 @@ class Experiment:
         return simulate(self, seeds, workers, progress)
 
     # ------------------------------------------------------------ variations
+    def initial_network(self):
+        """{name: array} of the initial network (``weight_arrays``)."""
+        return {name: np.asarray(getattr(self, attr)) for name, attr in self.weight_arrays.items()}
+
     def saved_arrays(self):
-        """Arrays that define the experiment, for --out files (initial network, dictionary...);
-        a pure function of the experiment."""
-        return {}
+        """Arrays that define the experiment, for --out files: the initial network under the
+        names of ``weight_arrays`` (so that ``[init] weights`` restarts from it), and what else
+        defines the run (a dictionary, a spectrum); a pure function of the experiment."""
+        return self.initial_network()
 
     def derive(self, overrides=None, **sections):
         """The experiment its CONFIG describes with some values changed: ``overrides`` maps dotted
         keys to values ({"training.lr": 0.5, "data.spikes.0": 0.9}); keyword arguments update
         whole sections (model={"K": 3}). Built by the family's own from_config, so every value
-        is checked as in a CONFIG file."""
+        is checked as in a CONFIG file; relative paths still resolve against ``base_dir``."""
         from .config import derive
         return derive(self.config, overrides, self.base_dir, **sections)
 
     def with_D(self, D):
-        """The same experiment at another input dimension (finite-size scaling)."""
-        raise ConfigError("--D", D, "this experiment cannot change D")
+        """The same experiment at another size (``size_key``; finite-size scaling)."""
+        if int(D) == self.D:
+            return self
+        from .config import resized
+        return resized(type(self), self.config, self.base_dir, int(D))
 
     def snap_times(self, times):
-        """Times rounded to the simulation's step grid (multiples of ``time_step``)."""
-        dt = self.time_step
-        return np.unique(np.round(np.asarray(times, dtype=float) / dt)) * dt
+        """Times rounded to the simulation's step grid (multiples of ``time_step``; a time that
+        would round past the last one is rounded down)."""
+        from .integrate import grid_steps
+        return grid_steps(times, self.time_step) * self.time_step

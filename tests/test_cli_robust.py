@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from odedyn.cli import build_parser, main
-from odedyn.config import KINDS
+from tiny_configs import KINDS
 from test_cli import write
 
 BASE = """

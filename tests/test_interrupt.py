@@ -11,6 +11,7 @@ import pytest
 
 CONFIG = """
 [model]
+kind = "autoencoder"
 activation = "erf"
 K = 2
 [data]

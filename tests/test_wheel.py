@@ -1,6 +1,6 @@
 """odedyn works from a wheel (issue 13, item 6): the wheel is built from this checkout, installed
-into a fresh virtual environment outside it, and `odedyn figure --list`, one `--quick` figure
-and `odedyn example` run there.
+into a fresh virtual environment outside it, and `odedyn figure --list`, one `--quick` figure,
+`odedyn example` and the example family (`python -m odedyn_examples.oja_family`) run there.
 
 Choice: the fresh environment gets odedyn (with its figures and examples) from the wheel only;
 its dependencies (numpy, scipy, numba, ...) come from the environment running the tests, through
@@ -8,6 +8,7 @@ a .pth file naming that environment's site-packages folders. A .pth path line on
 folder to sys.path (the .pth files inside it, e.g. the editable install's finder, are not run),
 so nothing of the checkout is importable there. This keeps the test offline and at the cost of
 one numba compile rather than a download of every dependency."""
+import json
 import os
 import subprocess
 import sys
@@ -54,3 +55,8 @@ def test_wheel_in_a_fresh_venv(tmp_path):
     sh([odedyn, "example", "erf_spiked", "--to", "mine"], cwd=work)
     with open(os.path.join(ROOT, "examples", "erf_spiked.toml")) as fh:
         assert (work / "mine" / "erf_spiked.toml").read_text() == fh.read()
+    # the worked example family ships as a module of odedyn_examples and runs as odedyn's CLI
+    sh([odedyn, "example", "oja", "--to", "mine"], cwd=work)
+    run = sh([str(py), "-m", "odedyn_examples.oja_family", "integrate", "mine/oja.toml",
+              "--json"], cwd=work)
+    assert json.loads(run.stdout)["order_parameters"]["Q"][-1] > 1

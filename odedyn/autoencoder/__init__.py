@@ -1,5 +1,6 @@
-"""The shallow autoencoder of seed 001 (Refinetti & Goldt, ICML 2022): model, theory, SGD."""
-from .experiment import Experiment, from_config
+"""The shallow autoencoder of seed 001 (Refinetti & Goldt, ICML 2022): model, spectra, theory,
+SGD."""
+from .experiment import Experiment, configure
 from .model import Autoencoder
 
-__all__ = ["Autoencoder", "Experiment", "from_config"]
+__all__ = ["Autoencoder", "Experiment", "configure"]

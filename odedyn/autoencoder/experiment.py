@@ -2,20 +2,39 @@
 describes it (see the README and examples/). Owns: building it from a CONFIG,
 and running its theory curve, its SGD simulations and their comparison from the same network.
 """
-import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import spectra
-from ..config import (Section, check_sections, copy_config, derive, load_weights,
-                      output_times_from, solver_from)
+from ..config import Section, check_sections, derive, load_network, output_times_from, solver_from
+from ..datasets import load_dataset
 from ..errors import ConfigError, NumericalError
 from ..experiment import Experiment as BaseExperiment
-from ..integrate import METHODS
-from . import kernels
+from ..integrate import Dopri5
+from . import kernels, spectra, theory
 from .model import Autoencoder
 from .simulate import empirical_error, measure, population_error, sgd_steps
+
+
+TINY = """
+[model]
+kind = "autoencoder"
+activation = "erf"
+K = 2
+[data]
+D = 60
+spectrum = "spiked"
+spikes = [0.7, 0.25]
+bulk = 0.03
+[training]
+lr = 1.0
+t_max = 0.5
+[init]
+std = 0.3
+seed = 0
+[output]
+n_times = 4
+"""
 
 
 @dataclass
@@ -28,14 +47,25 @@ class Experiment(BaseExperiment):
     t_max: float
     times: np.ndarray
     bins: int = None
-    solver: dict = field(default_factory=dict)
+    solver: object = None
     config: dict = field(default_factory=dict)
     init_seed: int = None
     init_std: float = None
     train_on_data: bool = False
 
+    kind = "autoencoder"
+    size_key = "data.D"
+    size_help = "input dimension D (spiked spectra)"
+    tiny_config = TINY
+    weight_arrays = {"W": "W0", "V": "V0", "b": "b0"}
+    default_solver = Dopri5()
     error_name = "error"
     order_parameter_names = ("Q", "R", "T", "T0", "b")
+
+    @classmethod
+    def from_config(cls, cfg, base_dir="."):
+        """Build an Experiment from a parsed CONFIG (see interface.md)."""
+        return _build(cls, cfg, base_dir)
 
     @property
     def D(self):
@@ -49,23 +79,18 @@ class Experiment(BaseExperiment):
         return self.model.order_parameters(self.W0, self.V0, self.b0, grouping or self.grouping())
 
     def saved_arrays(self):
-        """Arrays that go into --out files besides the curves: the initial network."""
-        return {"W0": self.W0, "V0": self.V0, "b0": self.b0,
-                "eigenvalues": self.spectrum.eigenvalues}
+        """The initial network and the spectrum."""
+        return self.initial_network() | {"eigenvalues": self.spectrum.eigenvalues}
 
     # ------------------------------------------------------------ theory
     def prepare(self):
-        grouping = self.grouping()
-        self.model.theory(self.initial_state(grouping), grouping, [0.0, 1e-9], **self.solver)
+        self.theory_curve([0.0, 1e-9], progress=False)
 
-    def integrate(self, times=None):
+    def theory_curve(self, times, progress=True):
         grouping = self.grouping()
-        t0 = time.perf_counter()
-        y0 = self.initial_state(grouping)
-        traj = self.model.theory(y0, grouping, self.times if times is None else times,
-                                 **self.solver)
-        traj.meta["integrate_s"] = time.perf_counter() - t0
-        traj.meta["binning_error"] = grouping.binning_error
+        traj = theory.integrate(self.model, self.initial_state(grouping), grouping, times,
+                                self.solver, progress)
+        traj.meta["diagnostics"]["binning_error"] = grouping.binning_error
         return traj
 
     # ------------------------------------------------------------ simulation companion
@@ -104,24 +129,8 @@ class Experiment(BaseExperiment):
         return {"error": error, "Q": Q, "R": R, "T": T, "T0": T0, "b": b.copy(),
                 "q_groups": q, "r_groups": r, "t_groups": t}
 
-    # ------------------------------------------------------------ variations
-    def with_D(self, D):
-        """The same experiment at another input dimension (spiked spectra, random starts)."""
-        if D == self.D:
-            return self
-        if self.config.get("data", {}).get("spectrum", "spiked") != "spiked":
-            raise ConfigError("--D", D, "only a spiked spectrum can be resized")
-        if self.init_std is None:
-            raise ConfigError("--D", D, "explicit initial weights fix D = %d" % self.D)
-        d = self.config["data"]
-        spec = spectra.spiked(D, d["spikes"], d["bulk"])
-        W, V, b = self.model.random_weights(D, self.init_std, self.init_seed)
-        cfg = dict(self.config, data=dict(d, D=D))
-        return replace(self, spectrum=spec, W0=W, V0=V, b0=b, config=cfg)
 
-
-def from_config(cfg, base_dir=".", D=None):
-    """Build an Experiment from a parsed CONFIG (see interface.md)."""
+def _build(cls, cfg, base_dir):
     check_sections(cfg, {"model", "data", "training", "init", "output", "solver", "simulation"})
     ms = Section(cfg, "model")
     ms.string("kind", "autoencoder")
@@ -136,34 +145,27 @@ def from_config(cfg, base_dir=".", D=None):
     ms.close()
     t_max = ts.number("t_max", positive=True)
     ts.close()
-
-    spectrum, train_on_data, bins = _spectrum(Section(cfg, "data"), base_dir, D)
+    spectrum, train_on_data, bins = _spectrum(Section(cfg, "data"), base_dir)
     init_seed, init_std, (W, V, b) = _initial_network(Section(cfg, "init"), base_dir, model,
                                                       spectrum.D)
-    times = output_times_from(cfg, t_max, 60)
-    solver = solver_from(cfg, METHODS)
     sim = Section(cfg, "simulation", required=False)
     if sim.has("data"):
         train_on_data = sim.string("data", choices=("gaussian", "rows")) == "rows"
         if train_on_data and spectrum.data is None:
             raise ConfigError("simulation.data", "rows", "needs data.spectrum = \"dataset\"")
     sim.close()
-    resolved = copy_config(cfg)
-    if D is not None:
-        resolved.setdefault("data", {})["D"] = spectrum.D
-    return Experiment(model, spectrum, W, V, b, t_max, times, bins, solver, resolved,
-                      init_seed, init_std, train_on_data)
+    return cls(model, spectrum, W, V, b, t_max, output_times_from(cfg, t_max, 60), bins,
+               solver_from(cfg, default=cls.default_solver), init_seed=init_seed,
+               init_std=init_std, train_on_data=train_on_data)
 
 
-def _spectrum(ds, base_dir, D_override):
+def _spectrum(ds, base_dir):
     kind = ds.string("spectrum", "spiked", ("spiked", "eigenvalues", "dataset"))
     bins = ds.integer("bins", None, minimum=1)
     train_on_data = False
     if kind == "spiked":
-        D = D_override if D_override is not None else ds.integer("D", minimum=1)
-        if D_override is not None:
-            ds.raw("D", None)
-        spec = spectra.spiked(D, ds.numbers("spikes"), ds.number("bulk", nonnegative=True))
+        spec = spectra.spiked(ds.integer("D", minimum=1), ds.numbers("spikes"),
+                              ds.number("bulk", nonnegative=True))
     elif kind == "eigenvalues":
         raw = ds.raw("eigenvalues")
         if isinstance(raw, str):
@@ -177,27 +179,26 @@ def _spectrum(ds, base_dir, D_override):
         spec = spectra.Spectrum(ev, "eigenvalues")
         D = ds.integer("D", None, minimum=1)
         if D is not None and D != spec.D:
-            raise ConfigError("data.D", D, "does not match the %d eigenvalues" % spec.D)
-        if D_override is not None and D_override != spec.D:
-            raise ConfigError("--D", D_override, "an explicit spectrum fixes D = %d" % spec.D)
+            raise ConfigError("data.D", D, "an explicit spectrum fixes D = %d" % spec.D)
     else:
         name = ds.string("dataset")
         if name.endswith(".npy") and ":" not in name:
-            path = ds.path("dataset", base_dir)
-            X = np.load(path)
+            X = np.load(ds.path("dataset", base_dir))
         else:
-            X = spectra.load_dataset(name)
+            X = load_dataset(name)
         spec = spectra.from_data(X, name)
         train_on_data = True
-        if D_override is not None and D_override != spec.D:
-            raise ConfigError("--D", D_override, "a data set fixes D = %d" % spec.D)
+        D = ds.integer("D", None, minimum=1)
+        if D is not None and D != spec.D:
+            raise ConfigError("data.D", D, "a data set fixes D = %d" % spec.D)
     ds.close()
     return spec, train_on_data, bins
 
 
 def _initial_network(ins, base_dir, model, D):
     if ins.has("weights"):
-        arrays = load_weights(ins, base_dir, ("W",), ("V", "b"))
+        arrays, _ = load_network(ins, base_dir, {"W": ("K", "D"), "V": ("K", "D"), "b": ("K",)},
+                                 {"K": model.K, "D": D}, optional=("V", "b"))
         ins.close()
         return None, None, model.check_weights(arrays["W"], arrays.get("V"), arrays.get("b"), D)
     std = ins.number("std", nonnegative=True)

@@ -1,8 +1,8 @@
-"""The shallow autoencoder of seed 001: the model, its initial networks and its theory.
+"""The shallow autoencoder of seed 001: the model and its initial networks.
 
 Owns: ``Autoencoder`` (K units, activation, tied weights, trained bias, rule, learning rates),
-random and explicit initial weights, the public map ``order_parameters`` from weights to the
-macroscopic state, and ``Autoencoder.theory`` which integrates the order-parameter equations.
+random and explicit initial weights, and the public map ``order_parameters`` from weights to
+the macroscopic state (its theory: odedyn.autoencoder.theory).
 
 Conventions (x in the eigenbasis of Omega, x_tau = sqrt(rho_tau) z_tau):
 
@@ -23,9 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ConfigError, NumericalError
-from ..integrate import COMPILED, METHODS, solve, solve_compiled
-from ..results import Trajectory
+from ..errors import ConfigError
 from . import kernels
 
 RULES = ("vanilla", "truncated")
@@ -145,94 +143,3 @@ class Autoencoder:
         q, r, t = (np.empty((grouping.size, self.K, self.K)) for _ in range(3))
         kernels.group_moments(np.ascontiguousarray(y), m, self.K, self.rows, q, r, t)
         return q, r, t, y[off[-1]:].copy()
-
-    # ------------------------------------------------------------ theory
-    def compiled(self, grouping):
-        """(rhs(t, y) -> dy/dt, observe(t, y) -> dict of observables, the arguments of
-        kernels.rhs after (y, dy) -- the status array first --, trouble() -> text of the last
-        reported problem) on ``grouping``."""
-        pc, wq, wt, total = self.column_weights(grouping)
-        status = np.zeros(3, dtype=np.int64)
-        value = np.zeros(1)
-        args = (status, pc, wq, wt, total, self.K, float(self.lr_encoder),
-                float(self.lr_decoder), kernels.ACTIVATIONS[self.activation], self.tied,
-                self.train_bias, self.rule == "truncated", kernels.workspace(self.K), value)
-
-        def trouble():
-            code = int(status[0])
-            what = kernels.STATUS_TEXT[code] % (status[1], status[2])
-            if code != kernels.NOT_FINITE:
-                what += " (value %.6g)" % value[0]
-            status[:] = 0
-            return what
-
-        def evaluate(t, y, dy):
-            err = kernels.rhs(y, dy, *args)
-            if status[0] != kernels.OK:
-                raise NumericalError(t, trouble())
-            return err
-
-        def rhs(t, y):
-            y = np.ascontiguousarray(y)
-            dy = np.empty_like(y)
-            evaluate(t, y, dy)
-            return dy
-
-        def observe(t, y):
-            y = np.ascontiguousarray(y)
-            err = evaluate(t, y, np.empty_like(y))
-            Q, R, T, T0 = (np.empty((self.K, self.K)) for _ in range(4))
-            kernels.global_order_parameters(y, wq, wt, self.K, self.tied, Q, R, T, T0)
-            q, r, tt, b = self.group_moments(y, grouping)
-            return {"error": err, "Q": Q, "R": R, "T": T, "T0": T0, "b": b,
-                    "q_groups": q, "r_groups": r, "t_groups": tt}
-
-        return rhs, observe, args, trouble
-
-    def theory(self, y0, grouping, times, method=None, rtol=None, atol=None):
-        """Integrate the order-parameter equations from the state ``y0`` and return a
-        Trajectory with the reconstruction error and all order parameters at ``times``.
-        ``method``: "dopri5" (compiled, default) or a scipy solve_ivp method (reference)."""
-        rhs, observe, args, trouble = self.compiled(grouping)
-        method = method or COMPILED
-        if method not in METHODS:
-            raise ConfigError("solver.method", method, "one of %s" % ", ".join(METHODS))
-        tol = {k: v for k, v in (("rtol", rtol), ("atol", atol)) if v is not None}
-        if method == COMPILED:
-            ys, nfev = solve_compiled(kernels.integrate, y0, times, args[0], args[1:], trouble,
-                                      **tol)
-        else:
-            ys, nfev = solve(rhs, y0, times, method=method, **tol)
-        obs = [observe(t, y) for t, y in zip(times, ys)]
-        curves = {key: np.array([o[key] for o in obs]) for key in obs[0]}
-        return Trajectory(np.asarray(times, dtype=float), curves,
-                          {"rhs_evaluations": int(nfev), "groups": int(grouping.size),
-                           "method": method, "final_state": ys[-1].copy()})
-
-    def fixed_point(self, y_guess, grouping, groups):
-        """A fixed point of the equations near ``y_guess``, solving dy/dt = 0 for the factors of
-        ``groups`` (the others, e.g. a bulk that has decayed to zero, are held fixed).
-        Returns (y*, error at y*, eigenvalues of the Jacobian restricted to the free entries)."""
-        from scipy.optimize import root
-        rhs, observe, _, _ = self.compiled(grouping)
-        _, off = self.layout(grouping)
-        free = np.concatenate([np.arange(off[g], off[g + 1]) for g in groups])
-        y = np.array(y_guess, dtype=float)
-
-        def f(z):
-            y[free] = z
-            return rhs(0.0, y)[free]
-
-        sol = root(f, y[free], method="hybr", options={"xtol": 1e-13})
-        if not sol.success:
-            raise NumericalError(np.inf, "fixed point not found: %s" % sol.message)
-        y[free] = sol.x
-        eps = 1e-7
-        jac = np.empty((len(free), len(free)))
-        base = f(sol.x.copy())
-        for i in range(len(free)):
-            z = sol.x.copy()
-            z[i] += eps
-            jac[:, i] = (f(z) - base) / eps
-        y[free] = sol.x
-        return y.copy(), float(observe(0.0, y)["error"]), np.linalg.eigvals(jac)

@@ -1,7 +1,7 @@
 """Teacher-student committee machines (Saad & Solla 1995; Goldt et al. 2019): model, theory,
 online SGD, analysis of the plateau."""
-from .experiment import Experiment, configure, from_config
+from .experiment import Experiment, configure
 from .model import Committee
-from .schedule import Schedule
+from ..schedules import Schedule
 
-__all__ = ["Committee", "Experiment", "Schedule", "configure", "from_config"]
+__all__ = ["Committee", "Experiment", "Schedule", "configure"]

@@ -12,6 +12,7 @@ import numpy as np
 from scipy.optimize import root
 
 from ..errors import NumericalError
+from .theory import equations, integrate
 
 
 @dataclass
@@ -40,7 +41,7 @@ class Reduced:
         return np.concatenate(parts)
 
     def flow(self, T, A):
-        f = self.model.rhs(T, A)
+        f = equations(self.model, T, A)
 
         def g(t, z):
             return self.from_state(f(t, self.to_state(z)))
@@ -100,7 +101,7 @@ def symmetric_plateau(model, T, A, v=None, guess=(0.3, 0.2, 0.2, 1.0)):
     root finding on its independent values, and the Jacobian's leading eigenvalue there."""
     K, M = model.K, model.M
     red = Reduced(model, np.full(K, 1.0 if v is None else v, float))
-    f = model.rhs(T, A)
+    f = equations(model, T, A)
 
     def parts(p):
         q, c, r = p[:3]
@@ -157,7 +158,7 @@ def calibrate_escape(plateau, T, A, eps=1e-3, seed=1):
     the linearised escape law is applied from."""
     model = plateau.reduced.model
     Q0, R0, v0 = plateau.perturbed(eps, seed)
-    tr = model.theory(Q0, R0, T, v0, A, np.linspace(0.0, 30.0 / plateau.eigenvalue, 3000))
+    tr = integrate(model, Q0, R0, T, v0, A, np.linspace(0.0, 30.0 / plateau.eigenvalue, 3000))
     return plateau.amplitude(Q0, R0, v0), plateau_exit(tr.t, tr["error"], plateau.error)
 
 
@@ -165,7 +166,7 @@ def asymptotic_error(model, T, A, Q0, R0, v0, t_max, rtol=1e-3, atol=1e-10):
     """The error the theory converges to from (Q0, R0, v0): integrated to t_max; a
     NumericalError if it still changes by more than ``rtol`` (relative) + ``atol`` over the
     last fifth."""
-    tr = model.theory(Q0, R0, T, v0, A, [0.0, 0.8 * t_max, t_max])
+    tr = integrate(model, Q0, R0, T, v0, A, [0.0, 0.8 * t_max, t_max])
     e1, e2 = tr["error"][1:]
     if abs(e2 - e1) > rtol * abs(e2) + atol:
         raise NumericalError(t_max, "error still changing (%.6g -> %.6g): not converged"

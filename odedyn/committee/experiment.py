@@ -3,18 +3,39 @@ rule and output times, as a CONFIG of kind "committee" describes it. Owns: build
 CONFIG, its theory curve and its online-SGD companion (through the shared hooks) from the very
 same initial student and teacher.
 """
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..config import (Section, check_sections, copy_config, derive, load_weights,
-                      output_times_from, solver_from)
+from ..config import Section, check_sections, derive, load_network, output_times_from, solver_from
 from ..errors import ConfigError, NumericalError
 from ..experiment import Experiment as BaseExperiment
-from ..integrate import SCIPY_METHODS
+from ..integrate import Dopri5
+from ..schedules import schedule_from
+from . import theory
 from .model import Committee
-from .schedule import Schedule
 from .simulate import sgd_steps
+
+
+TINY = """
+[model]
+kind = "committee"
+K = 2
+activation = "erf"
+[teacher]
+M = 2
+activation = "erf"
+[data]
+D = 60
+[training]
+lr = 1.0
+t_max = 0.5
+[init]
+std = 0.1
+seed = 0
+[output]
+n_times = 3
+"""
 
 
 @dataclass
@@ -26,12 +47,23 @@ class Experiment(BaseExperiment):
     A: np.ndarray           # teacher second layer, M
     t_max: float
     times: np.ndarray
-    solver: dict = field(default_factory=dict)
+    solver: object = None
     config: dict = field(default_factory=dict)
     init: dict = None       # the random start (std, v_std / v_init, seed, teacher_seed) or None
 
+    kind = "committee"
+    size_key = "data.D"
+    size_help = "input dimension D (student and teacher)"
+    tiny_config = TINY
+    weight_arrays = {"W": "W0", "v": "v0", "W_teacher": "W_teacher", "A": "A"}
+    default_solver = Dopri5()
     error_name = "error"
     order_parameter_names = ("Q", "R", "T", "v")
+
+    @classmethod
+    def from_config(cls, cfg, base_dir="."):
+        """Build an Experiment from a parsed CONFIG of kind "committee" (see README)."""
+        return _build(cls, cfg, base_dir)
 
     @property
     def D(self):
@@ -41,18 +73,13 @@ class Experiment(BaseExperiment):
         """(Q, R, T, v) of the initial student and the teacher."""
         return self.model.order_parameters(self.W0, self.v0, self.W_teacher)
 
-    def saved_arrays(self):
-        return {"W": self.W0, "v": self.v0, "W_teacher": self.W_teacher, "A": self.A}
-
     # ------------------------------------------------------------ theory
     def prepare(self):
-        Q, R, T, v = self.initial_order_parameters()
-        self.model.rhs(T, self.A)(0.0, self.model.state(Q, R, v))
+        self.theory_curve(self.times[:2], progress=False)
 
-    def integrate(self, times=None):
+    def theory_curve(self, times, progress=True):
         Q, R, T, v = self.initial_order_parameters()
-        return self.model.theory(Q, R, T, v, self.A, self.times if times is None else times,
-                                 **self.solver)
+        return theory.integrate(self.model, Q, R, T, v, self.A, times, self.solver, progress)
 
     # ------------------------------------------------------------ simulation companion
     def sim_start(self, seed):
@@ -82,18 +109,6 @@ class Experiment(BaseExperiment):
     def sim_meta(self):
         return {"lr": self.model.lr, "lr_second_layer": self.model.lr_second_layer}
 
-    # ------------------------------------------------------------ variations
-    def with_D(self, D):
-        """The same random start at another input dimension (finite-size scaling)."""
-        if D == self.D:
-            return self
-        if self.init is None:
-            raise ConfigError("--D", D, "explicit initial weights fix D = %d" % self.D)
-        W, v, Wt = random_networks(self.model, D, self.init)
-        cfg = copy_config(self.config)
-        cfg.setdefault("data", {})["D"] = D
-        return replace(self, W0=W, v0=v, W_teacher=Wt, config=cfg)
-
 
 def random_networks(model, D, init):
     """Student (entries N(0, std^2); v = v_init or N(0, v_std^2)) and teacher (entries N(0, 1),
@@ -110,8 +125,7 @@ def random_networks(model, D, init):
     return W, v, Wt
 
 
-def from_config(cfg, base_dir=".", D=None):
-    """Build an Experiment from a parsed CONFIG of kind "committee" (see README)."""
+def _build(cls, cfg, base_dir):
     check_sections(cfg, {"model", "teacher", "data", "training", "init", "output", "solver"})
     ms = Section(cfg, "model")
     ms.string("kind", "committee")
@@ -120,9 +134,7 @@ def from_config(cfg, base_dir=".", D=None):
     train_v = ms.boolean("train_second_layer", True)
     ms.close()
     ds = Section(cfg, "data")
-    D_cfg = ds.integer("D", minimum=1)
-    if D is not None:
-        D_cfg = D
+    D = ds.integer("D", None, minimum=1)
     noise = ds.number("noise", 0.0, nonnegative=True)
     ds.close()
     te = Section(cfg, "teacher")
@@ -130,8 +142,6 @@ def from_config(cfg, base_dir=".", D=None):
     t_act = te.string("activation", "erf", ("linear", "erf", "relu"))
     A = te.numbers("second_layer", None)
     orthogonal = te.boolean("orthogonal", False)
-    if orthogonal and M > D_cfg:
-        raise ConfigError("teacher.orthogonal", True, "needs M <= D")
     if A is not None and len(A) != M:
         raise ConfigError("teacher.second_layer", A, "needs M = %d entries" % M)
     te.close()
@@ -140,81 +150,53 @@ def from_config(cfg, base_dir=".", D=None):
     lr_v = ts.number("lr_second_layer", lr, positive=True)
     decay = ts.number("weight_decay", 0.0, nonnegative=True)
     t_max = ts.number("t_max", positive=True)
-    schedule = _schedule(ts)
+    schedule = schedule_from(ts)
     ts.close()
     model = Committee(K, M, activation, t_act, train_v, lr, lr_v, decay, noise, schedule)
-
     ins = Section(cfg, "init")
-    init = None
     if ins.has("weights"):
-        arrays = load_weights(ins, base_dir, ("W", "v", "W_teacher"), ("A",),
-                              exclusive=("std", "seed", "v_std", "v_init", "teacher_seed"))
-        ins.close()
         if orthogonal:
             raise ConfigError("teacher.orthogonal", True, "the weights file sets the teacher")
-        W, v, Wt = (np.asarray(arrays[k], float) for k in ("W", "v", "W_teacher"))
-        if W.ndim != 2 or W.shape[0] != K:
-            raise ConfigError("init.weights", "W", "must be K x D = %d x D, is %s" % (K, W.shape))
-        if Wt.shape != (M, W.shape[1]):
-            raise ConfigError("init.weights", "W_teacher", "must be M x D = %d x %d, is %s"
-                              % (M, W.shape[1], Wt.shape))
-        if v.shape != (K,):
-            raise ConfigError("init.weights", "v", "must have K = %d entries" % K)
-        if "A" in arrays:
-            if A is not None:
-                raise ConfigError("teacher.second_layer", A, "the weights file has A already")
-            A = np.asarray(arrays["A"], float)
-            if A.shape != (M,):
-                raise ConfigError("init.weights", "A", "must have M = %d entries" % M)
-        if D is not None and D != W.shape[1]:
-            raise ConfigError("--D", D, "explicit initial weights fix D = %d" % W.shape[1])
-        if ds.has("D") and D_cfg != W.shape[1]:
-            raise ConfigError("data.D", D_cfg, "the weights have D = %d" % W.shape[1])
-    else:
-        init = {"std": ins.number("std", nonnegative=True),
-                "seed": ins.integer("seed", 0, minimum=0),
-                "teacher_seed": ins.integer("teacher_seed", 0, minimum=0),
-                "v_std": ins.number("v_std", None, nonnegative=True),
-                "v_init": ins.raw("v_init", None), "orthogonal": orthogonal}
-        if init["v_std"] is not None and init["v_init"] is not None:
-            raise ConfigError("init.v_init", init["v_init"], "give either v_init or v_std")
-        v_init = init["v_init"]
-        if v_init is None:
-            init["v_init"] = 1.0
-        elif isinstance(v_init, list):
-            init["v_init"] = ins.numbers("v_init")
-            if len(v_init) != K:
-                raise ConfigError("init.v_init", v_init, "needs K = %d entries" % K)
-        else:
-            init["v_init"] = ins.number("v_init")
+        arrays, sizes = load_network(
+            ins, base_dir, {"W": ("K", "D"), "v": ("K",), "W_teacher": ("M", "D"), "A": ("M",)},
+            {"K": K, "M": M} | ({"D": D} if D is not None else {}), optional=("A",),
+            exclusive=("std", "seed", "v_std", "v_init", "teacher_seed"))
         ins.close()
-        W, v, Wt = random_networks(model, D_cfg, init)
+        if "A" in arrays and A is not None:
+            raise ConfigError("teacher.second_layer", A, "the weights file has A already")
+        W, v, Wt = arrays["W"], arrays["v"], arrays["W_teacher"]
+        A = arrays.get("A", A)
+        init = None
+    else:
+        if D is None:
+            raise ConfigError("data.D", None, "is required (with a random start)")
+        init = _random_start(ins, K, orthogonal)
+        ins.close()
+        if orthogonal and M > D:
+            raise ConfigError("teacher.orthogonal", True, "needs M <= D = %d" % D)
+        W, v, Wt = random_networks(model, D, init)
     A = np.ones(M) if A is None else np.asarray(A, float)
-    times = output_times_from(cfg, t_max, 60)
-    solver = solver_from(cfg, SCIPY_METHODS, defaults={"method": "DOP853"})
-    resolved = copy_config(cfg)
-    if D is not None:
-        resolved.setdefault("data", {})["D"] = D
-    return Experiment(model, W, v, Wt, A, t_max, times, solver, resolved, init)
+    return cls(model, W, v, Wt, A, t_max, output_times_from(cfg, t_max, 60),
+               solver_from(cfg, default=cls.default_solver), init=init)
 
 
-def _schedule(ts):
-    kind = ts.string("schedule", "constant", ("constant", "power", "step"))
-    if kind == "power":
-        return Schedule("power", tau=ts.number("tau", positive=True),
-                        beta=ts.number("beta", nonnegative=True))
-    if kind == "step":
-        times = ts.numbers("times")
-        factors = ts.numbers("factors")
-        if len(times) != len(factors) or not times:
-            raise ConfigError("training.factors", factors,
-                              "needs one factor per entry of training.times (%d)" % len(times))
-        if any(b <= a for a, b in zip(times, times[1:])) or times[0] <= 0:
-            raise ConfigError("training.times", times, "must be positive and increasing")
-        if any(f < 0 for f in factors):
-            raise ConfigError("training.factors", factors, "must be >= 0")
-        return Schedule("step", times=np.array(times), factors=np.array(factors))
-    return Schedule()
+def _random_start(ins, K, orthogonal):
+    init = {"std": ins.number("std", nonnegative=True), "seed": ins.integer("seed", 0, minimum=0),
+            "teacher_seed": ins.integer("teacher_seed", 0, minimum=0),
+            "v_std": ins.number("v_std", None, nonnegative=True),
+            "v_init": ins.raw("v_init", None), "orthogonal": orthogonal}
+    if init["v_std"] is not None and init["v_init"] is not None:
+        raise ConfigError("init.v_init", init["v_init"], "give either v_init or v_std")
+    v_init = init["v_init"]
+    if v_init is None:
+        init["v_init"] = 1.0
+    elif isinstance(v_init, list):
+        init["v_init"] = ins.numbers("v_init")
+        if len(v_init) != K:
+            raise ConfigError("init.v_init", v_init, "needs K = %d entries" % K)
+    else:
+        init["v_init"] = ins.number("v_init")
+    return init
 
 
 DEFAULTS = {

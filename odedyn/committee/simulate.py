@@ -8,7 +8,7 @@ import numpy as np
 from numba import njit
 
 from .._generated.committee_averages import ERF, LINEAR
-from .schedule import lr_factor
+from ..schedules import lr_factor
 
 
 @njit(cache=True)

@@ -93,7 +93,7 @@ def check(make_flow, options, run, tolerance=None):
 def _check_once(make_flow, options, run):
     main = make_flow(options)
     traj = run(main)
-    traj.meta["amplitude_nodes"] = main.nodes.amplitude_nodes
+    traj.meta["diagnostics"]["amplitude_nodes"] = main.nodes.amplitude_nodes
     replicas = 1 if main.nodes.exact else REPLICAS
     checks = []
     points = main.nodes.amplitude_nodes
@@ -111,7 +111,7 @@ def _check_once(make_flow, options, run):
         curves[name + "_numerical_error"] = gap + SAMPLE_FACTOR * sample
         summary[name] = float(np.max(curves[name + "_numerical_error"]))
         parts[name] = (float(gap), float(SAMPLE_FACTOR * np.max(sample)))
-    meta = {"numerical_error": summary,
+    meta = {"numerical_error_by_curve": summary,
             "check": {"replicas": replicas, "nodes": [n for _, n in checks],
                       "amplitude_nodes": max(1, math.ceil(points / 2))}}
     return traj, curves, meta, parts, main

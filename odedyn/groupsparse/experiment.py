@@ -16,15 +16,15 @@ error_estimate (the check of odedyn.groupsparse.accuracy: NAME_numerical_error c
 tolerance (refine the rule until the reported error is within it);
 [simulation] test_samples, seed; [output] n_times, t_first, times.
 """
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..config import (Section, check_sections, copy_config, load_weights, output_times_from,
+from ..config import (Section, check_sections, check_steps, load_network, output_times_from,
                       solver_from)
 from ..errors import ConfigError
 from ..experiment import Experiment as BaseExperiment
+from ..integrate import GradientDescent, Scipy, grid_steps
 from . import accuracy, averages, realdata, simulate
 from .activation import ACTIVATIONS
 from .model import GenerativeModel, coherence, orthonormal_dictionary, random_dictionary
@@ -32,6 +32,29 @@ from .theory import Flow, symmetric_basis
 
 SECTIONS = ("model", "data", "training", "init", "theory", "solver", "simulation", "output")
 METHODS = ("RK45", "RK23", "DOP853")
+
+
+TINY = """
+[model]
+kind = "group-sparse-autoencoder"
+threshold = 0.5
+[data]
+n = 20
+groups = 4
+group_size = 2
+active_groups = 1
+noise = 0.05
+[training]
+t_max = 0.5
+[init]
+distance = 0.2
+[theory]
+amplitude_nodes = 3
+[simulation]
+test_samples = 200
+[output]
+n_times = 3
+"""
 
 
 @dataclass
@@ -45,7 +68,7 @@ class Experiment(BaseExperiment):
     batch: int = 256
     reduction: str = "auto"
     node_options: dict = field(default_factory=dict)
-    solver: dict = field(default_factory=dict)
+    solver: object = None
     test_samples: int = 4000
     sim_seed: int = 0
     dynamics: str = "gradient-flow"
@@ -54,21 +77,45 @@ class Experiment(BaseExperiment):
     config: dict = field(default_factory=dict)
     init: dict = field(default_factory=dict)
 
+    kind = "group-sparse-autoencoder"
+    size_key = "data.n"
+    size_help = "input dimension n (random or orthonormal dictionary)"
+    tiny_config = TINY
+    weight_arrays = {"W": "W0"}
+    default_solver = Scipy("RK45", rtol=1e-5, atol=1e-7)
+    large_size_limit = False   # the flow on the expected loss at the simulation's own n
     error_name = "loss"
-    order_parameter_names = ("R", "Q")
-    observable_names = ("distance", "group_distance", "support_accuracy", "active_groups",
-                        "cluster_accuracy", "ari")
     #: the theory's numerical error stands beside the curves it bounds, at the top level
     headline_names = ("distance", "loss_numerical_error", "distance_numerical_error",
                       "group_distance_numerical_error", "support_accuracy_numerical_error")
     time_label = r"time $t$ (SGD steps $\times$ learning rate)"
+
+    @classmethod
+    def from_config(cls, cfg, base_dir="."):
+        """Build an Experiment from a parsed CONFIG."""
+        return _build(cls, cfg, base_dir)
 
     @property
     def D(self):
         return self.model.n
 
     @property
-    def kind(self):
+    def order_parameter_names(self):
+        return () if isinstance(self.model, realdata.DataSet) else ("R", "Q")
+
+    @property
+    def observable_names(self):
+        """What this experiment measures: on real data the activity (and the clustering, when
+        the data set has labels); on the generative model the distances to A, the support
+        recovery and (one active group) the clustering."""
+        if isinstance(self.model, realdata.DataSet):
+            labels = ("cluster_accuracy", "ari") if self.model.test_labels is not None else ()
+            return ("active_groups", "active_units") + labels
+        one = ("cluster_accuracy",) if self.model.active_groups == 1 else ()
+        return ("distance", "group_distance", "support_accuracy") + one
+
+    @property
+    def activation_code(self):
         return ACTIVATIONS[self.activation]
 
     @property
@@ -99,41 +146,44 @@ class Experiment(BaseExperiment):
                               "and a permutation-symmetric start (init.symmetric = true)")
         nodes = averages.build(self.model, representative=symmetric,
                                **(self.node_options if node_options is None else node_options))
-        return Flow(self.model, self.kind, self.threshold, nodes, symmetric)
+        return Flow(self.model, self.activation_code, self.threshold, nodes, symmetric)
 
     # ------------------------------------------------------------ theory
     def prepare(self):
         """Compile (or load) the kernels of the dynamics: start-up, not integration time."""
-        self.integrate(self.times[:2])
+        self.integrate(self.times[:2], progress=False)
 
-    def integrate(self, times=None):
+    def theory_solver(self):
+        return GradientDescent(self.lr, "training.lr", "loss") \
+            if self.dynamics == "gradient-descent" else self.solver
+
+    def theory_curve(self, times, progress=True):
         if isinstance(self.model, realdata.DataSet):
             raise ConfigError("data.source", "dataset", "real data has no theory curve (no "
                               "generating A): use odedyn simulate")
-        t0 = time.perf_counter()
-        lr = self.lr if self.dynamics == "gradient-descent" else None
-        times = self.times if times is None else times
 
         def run(flow):
-            return flow.integrate(*self.initial_state(), times, lr=lr, **self.solver)
+            return flow.integrate(*self.initial_state(), times, self.theory_solver(), progress)
 
         if self.error_estimate:
             traj, curves, meta = accuracy.check(self.flow, self.node_options, run,
                                                 self.tolerance)
             traj.curves.update(curves)
-            traj.meta.update(meta)
+            traj.meta["diagnostics"].update(meta)
+            traj.meta["numerical_error"] = max(
+                float(np.nanmax(curves[name])) for name in curves
+                if name.endswith("_numerical_error") and len(curves[name]))
         else:
             traj = run(self.flow())
-        traj.meta["dynamics"] = self.dynamics
-        traj.meta["integrate_s"] = time.perf_counter() - t0
-        traj.meta["loss_mc_error"] = float(np.max(traj["loss_mc_error"]))
-        traj.arrays["W"] = self.model.A @ traj["X"][-1] + self.W0 @ traj["Y"][-1]
+        traj.meta["diagnostics"]["dynamics"] = self.dynamics
+        traj.meta["diagnostics"]["loss_mc_error"] = float(np.max(traj["loss_mc_error"]))
+        traj.arrays["final_W"] = self.model.A @ traj["X"][-1] + self.W0 @ traj["Y"][-1]
         return traj
 
     def saved_arrays(self):
-        """The generating dictionary and the initial network; the network a run ends at is in
-        its Trajectory.arrays."""
-        return {"A": self.model.A, "W0": self.W0}
+        """The initial network and the generating dictionary (``dictionary``); the network a
+        run ends at is in its Trajectory.arrays (final_W)."""
+        return self.initial_network() | {"dictionary": self.model.A}
 
     # ------------------------------------------------------------ simulation
     def sim_start(self, seed):
@@ -142,12 +192,12 @@ class Experiment(BaseExperiment):
                 "done": 0}
 
     def sim_advance(self, state, n):
-        simulate.sgd_steps(state, n, self.model, self.kind, self.threshold, self.lr, self.batch)
+        simulate.sgd_steps(state, n, self.model, self.activation_code, self.threshold, self.lr, self.batch)
 
     def sim_measure(self, state):
         if isinstance(self.model, realdata.DataSet):  # measured on the held-out rows
-            return realdata.measure(state["W"], self.model, self.kind, self.threshold)
-        return simulate.measure(state["W"], self.model, self.kind, self.threshold,
+            return realdata.measure(state["W"], self.model, self.activation_code, self.threshold)
+        return simulate.measure(state["W"], self.model, self.activation_code, self.threshold,
                                 self.model.sample(state["rng"], self.test_samples))
 
     def sim_meta(self):
@@ -155,28 +205,15 @@ class Experiment(BaseExperiment):
 
     sim_chunk = 10
 
-    # ------------------------------------------------------------ variations
-    def with_D(self, D):
-        """The same experiment at input dimension n = D (generated dictionary and start)."""
-        if D == self.D:
-            return self
-        d = dict(self.config["data"], n=int(D))
-        if "dictionary" in d and d["dictionary"] not in ("random", "orthonormal"):
-            raise ConfigError("--D", D, "a dictionary from a file fixes n = %d" % self.D)
-        if "weights" in self.config.get("init", {}):
-            raise ConfigError("--D", D, "explicit initial weights fix n = %d" % self.D)
-        return from_config(dict(self.config, data=d))
 
-
-def from_config(cfg, base_dir=".", D=None):
-    """Build an Experiment from a parsed CONFIG."""
+def _build(cls, cfg, base_dir):
     check_sections(cfg, SECTIONS)
     ms = Section(cfg, "model")
     ms.string("kind")
     activation = ms.string("activation", "group-sparse-relu", tuple(ACTIVATIONS))
     threshold = ms.number("threshold", 0.2, nonnegative=True)
     ms.close()
-    model = _model(Section(cfg, "data"), base_dir, D)
+    model = _model(Section(cfg, "data"), base_dir)
     ts = Section(cfg, "training")
     lr = ts.number("lr", 0.05, positive=True)
     batch = ts.integer("batch", 256, minimum=1)
@@ -196,24 +233,22 @@ def from_config(cfg, base_dir=".", D=None):
     if tolerance is not None and not error_estimate:
         raise ConfigError("theory.tolerance", tolerance, "needs theory.error_estimate = true")
     legacy = {k: th.raw(k) for k in ("method", "rtol", "atol") if th.has(k)}
-    solver = solver_from(th, METHODS)  # [theory] method/rtol/atol: CONFIGs written before [solver]
+    # [theory] method/rtol/atol: CONFIGs written before [solver]
+    solver = solver_from(th, METHODS, cls.default_solver, compiled=False)
     if "solver" in cfg:
         if legacy:
             key = next(iter(legacy))
             raise ConfigError("theory." + key, legacy[key], "give the solver in [solver] only")
-        solver = solver_from(cfg, METHODS)
+        solver = solver_from(cfg, METHODS, cls.default_solver, compiled=False)
     sim = Section(cfg, "simulation", required=False)
     test_samples = sim.integer("test_samples", 4000, minimum=1)
     sim_seed = sim.integer("seed", 0, minimum=0)
     sim.close()
+    check_steps("training.lr", lr, t_max)
     times = output_times_from(cfg, t_max, 40)
-    times = np.unique(np.round(times / lr)) * lr  # theory and SGD share the grid t = lr * steps
-    resolved = copy_config(cfg)
-    if D is not None:
-        resolved["data"]["n"] = model.n
-    exp = Experiment(model, activation, threshold, W0, times, lr, batch, reduction, nodes, solver,
-                     test_samples, sim_seed, dynamics, error_estimate, tolerance, resolved,
-                     init)
+    times = grid_steps(times, lr) * lr  # theory and SGD share the grid t = lr * steps
+    exp = cls(model, activation, threshold, W0, times, lr, batch, reduction, nodes, solver,
+              test_samples, sim_seed, dynamics, error_estimate, tolerance, init=init)
     if reduction == "symmetric":
         if not exp.is_symmetric():
             raise ConfigError("theory.reduction", "symmetric", "needs an orthonormal dictionary "
@@ -221,10 +256,8 @@ def from_config(cfg, base_dir=".", D=None):
     return exp
 
 
-def _model(ds, base_dir, D_override):
+def _model(ds, base_dir):
     if ds.string("source", "generative", ("generative", "dataset")) == "dataset":
-        if D_override is not None:
-            raise ConfigError("--D", D_override, "a data set fixes n")
         data = realdata.build(ds, base_dir)
         ds.close()
         return data
@@ -234,9 +267,7 @@ def _model(ds, base_dir, D_override):
     dictionary = ds.string("dictionary", "random")
     p = M * g
     if dictionary in ("random", "orthonormal"):
-        n = ds.integer("n", minimum=1) if D_override is None else int(D_override)
-        if D_override is not None:
-            ds.raw("n", None)
+        n = ds.integer("n", minimum=1)
         A = (random_dictionary if dictionary == "random" else orthonormal_dictionary)(n, p, seed)
     else:
         path = ds.path("dictionary", base_dir)
@@ -250,8 +281,8 @@ def _model(ds, base_dir, D_override):
         if not np.allclose(np.linalg.norm(A, axis=0), 1.0, atol=1e-6):
             raise ConfigError("data.dictionary", dictionary, "columns must have unit norm")
         n = ds.integer("n", A.shape[0], minimum=1)
-        if n != A.shape[0] or (D_override is not None and D_override != n):
-            raise ConfigError("data.n", D_override or n, "the dictionary fixes n = %d" % A.shape[0])
+        if n != A.shape[0]:
+            raise ConfigError("data.n", n, "the dictionary fixes n = %d" % A.shape[0])
     lo_hi = ds.numbers("amplitude_range", [0.5, 1.5])
     if len(lo_hi) != 2:
         raise ConfigError("data.amplitude_range", lo_hi, "must be [lo, hi]")
@@ -301,9 +332,6 @@ def _initial_network(ins, base_dir, model):
                                                                       ).standard_normal((n, p))]))
         W0 = A @ M0 + ortho * basis[:, p:2 * p]
     else:
-        W0 = np.asarray(load_weights(ins, base_dir, ("W",), exclusive=())["W"], dtype=float)
-        if W0.shape != (n, p):
-            raise ConfigError("init.weights", ins.raw("weights"), "W must be %d x %d, got %s"
-                              % (n, p, W0.shape))
+        W0 = load_network(ins, base_dir, {"W": ("n", "p")}, {"n": n, "p": p}, exclusive=())[0]["W"]
     ins.close()
     return W0, {"mode": modes[0]}

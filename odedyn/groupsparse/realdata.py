@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
-from ..spectra import load_dataset, read_idx_images
+from ..datasets import load_dataset, read_idx_images
 from .activation import activate, group_norms
 from .clustering import matched_accuracy
 from .theory import cluster_labels

@@ -27,9 +27,8 @@ from scipy.optimize import linear_sum_assignment
 
 from .._generated.groupsparse_dynamics import support_probabilities, uniform_moments
 from ..errors import NumericalError
-from ..integrate import solve
+from ..integrate import GradientDescent, Map, solve
 from ..results import Trajectory
-from ..simulation import record
 from .activation import activate, group_norms, jacobian_apply, support_recovered
 
 MATRICES = ("R", "Q", "X", "Y")
@@ -188,9 +187,10 @@ class Flow:
         return out
 
     # ------------------------------------------------------------ integration
-    def integrate(self, R0, Q0, times, method="RK45", rtol=1e-5, atol=1e-7, lr=None):
-        """Trajectory of the observables, R, Q, X, Y at ``times`` from (R0, Q0): the gradient
-        flow, or (``lr`` given) gradient descent with step lr at times = lr * steps."""
+    def integrate(self, R0, Q0, times, solver, progress=True):
+        """Trajectory of the observables, R, Q, X, Y at ``times`` from (R0, Q0) by the shared
+        front door: the gradient flow (a scipy solver), or gradient descent (``solver`` an
+        odedyn.integrate.GradientDescent: the macroscopic map ``gd_step``, t = lr * steps)."""
         p = self.p
         y0 = self.pack([R0, Q0, np.zeros((p, p)), np.eye(p)])
         if self.symmetric:
@@ -198,39 +198,24 @@ class Flow:
                 if np.abs(self.expand(self.project(Mx)) - Mx).max() > 1e-9:
                     raise NumericalError(0.0, "%s0 is not permutation-symmetric" % name)
         self.evaluations = 0
-        if lr is None:
-            ys, _ = solve(self.rhs, y0, times, method=method, rtol=rtol, atol=atol)
-            rows = [self.unpack(y) for y in ys]
-        else:
-            rows = self.descend(self.unpack(y0), times, lr)
+        rhs = Map(self.descent_step) if isinstance(solver, GradientDescent) else self.rhs
+        sol = solve(rhs, y0, times, solver, progress=progress)
+        rows = [self.unpack(y) for y in sol.y]
         curves = {name: np.array([r[k] for r in rows]) for k, name in enumerate(MATRICES)}
         obs = [self.observables(r[0], r[1]) for r in rows]
         curves.update({k: np.array([o[k] for o in obs]) for k in obs[0]})
-        meta = {"rhs_evaluations": self.evaluations, "nodes": len(self.nodes.w),
-                "monte_carlo": list(self.nodes.random_parts), "symmetric": self.symmetric}
-        return Trajectory(np.asarray(times, dtype=float), curves, meta)
+        meta = sol.record() | {"rhs_evaluations": self.evaluations}
+        meta["diagnostics"] = {"nodes": len(self.nodes.w),
+                               "monte_carlo": list(self.nodes.random_parts),
+                               "symmetric": self.symmetric}
+        return Trajectory(sol.t, curves, meta)
 
-
-    def descend(self, state, times, lr):
-        """The macroscopic map of full-batch gradient descent with step ``lr`` (t = lr * steps)
-        from ``state`` = [R, Q], recorded at ``times`` by the shared fixed-step loop."""
-        def advance(s, n):
-            M = s["M"]
-            for _ in range(n):
-                self.t = (s["done"] + 1) * lr
-                M = self.gd_step(*M, lr)
-                self.evaluations += 1
-                s["done"] += 1
-            if self.symmetric:  # keep round-off out of the symmetric subspace
-                M = [self.expand(self.project(Mx)) for Mx in M]
-            if not all(np.all(np.isfinite(Mx)) for Mx in M):
-                raise NumericalError(self.t, "gradient descent: non-finite state")
-            s["M"] = M
-
-        steps = np.round(np.asarray(times) / lr).astype(np.int64)
-        rec = record(advance, lambda s: {"M": np.array(s["M"])},
-                     {"M": list(state), "done": 0}, steps, chunk=1 << 40)
-        return list(rec["M"])
+    def descent_step(self, t, y, lr):
+        """One step of full-batch gradient descent with step ``lr`` on the packed state (the
+        symmetric reduction projects it back, keeping round-off out of the subspace)."""
+        self.t = t + lr
+        self.evaluations += 1
+        return self.pack(self.gd_step(*self.unpack(y), lr))
 
 
 def cluster_labels(Z, H, g):

@@ -11,4 +11,4 @@ from .manifolds import MANIFOLDS, Manifold
 from .measure import OBSERVABLES, measure, measure_many
 from .model import ACTIVATIONS, DeepAutoencoder
 from .simulate import descend
-from .theory import euler_flow, gradient_flow
+from .theory import gradient_flow

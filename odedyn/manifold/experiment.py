@@ -17,26 +17,44 @@ both measured by odedyn.manifold.measure at the same times.
              (array theta: all parameters, packed as DeepAutoencoder packs them)
     [output] n_times, t_first, times
     [solver] method = "RK23" (scipy: RK23 | RK45 | DOP853 | Radau | BDF | LSODA, with rtol =
-             1e-4, atol = 1e-7; or "euler": the flow's explicit Euler scheme in numba, full-batch
-             gradient descent with steps of at most ``step`` = 0.05, landing on the output times)
+             1e-4, atol = 1e-7; or "euler": the flow's explicit Euler scheme, full-batch
+             gradient descent with steps of at most ``dt`` (or ``step``) = 0.05, landing on the
+             output times)
 """
-import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..config import (Section, check_sections, copy_config, load_weights, output_times_from,
-                      solver_from)
+from ..config import Section, check_sections, load_network, output_times_from, solver_from
 from ..errors import ConfigError
 from ..experiment import Experiment as BaseExperiment
-from ..integrate import SCIPY_METHODS
+from ..integrate import SCIPY_METHODS, Scipy
+from ..results import Trajectory
 from .manifolds import DESIGNS, MANIFOLDS, Manifold
 from .measure import OBSERVABLES, measure, measure_many
 from .model import ACTIVATIONS, DeepAutoencoder
 from .simulate import descend, sgd_advance, sgd_state
-from .theory import euler_flow, gradient_flow
+from .theory import gradient_flow
 
-DEFAULT_SOLVER = {"method": "RK23", "rtol": 1e-4, "atol": 1e-7, "step": 0.05}
+#: the step of method = "euler" when [solver] gives none
+EULER_STEP = 0.05
+
+
+TINY = """
+[model]
+kind = "deep-autoencoder"
+encoder = [4]
+bottleneck = 1
+[data]
+manifold = "circle"
+n = 3
+train = 16
+test = 64
+[training]
+t_max = 0.5
+[output]
+n_times = 3
+"""
 
 
 @dataclass
@@ -51,13 +69,25 @@ class Experiment(BaseExperiment):
     batch: int = 16
     epsilon: float = 0.1
     test_size: int = 2048
-    solver: dict = field(default_factory=lambda: dict(DEFAULT_SOLVER))
+    solver: object = None
     config: dict = field(default_factory=dict)
     init: dict = field(default_factory=dict)
 
+    kind = "deep-autoencoder"
+    size_key = "data.n"
+    size_help = "ambient dimension n of the embedded manifold"
+    tiny_config = TINY
+    weight_arrays = {"theta": "theta0"}
+    default_solver = Scipy("RK23", rtol=1e-4, atol=1e-7)
+    large_size_limit = False   # the flow in weight space, exact for this very network
     error_name = "error"
     order_parameter_names = ()  # the state is the weights themselves
     observable_names = OBSERVABLES[1:]
+
+    @classmethod
+    def from_config(cls, cfg, base_dir="."):
+        """Build an Experiment from a parsed CONFIG (keys in the module docstring)."""
+        return _build(cls, cfg, base_dir)
 
     @property
     def D(self):
@@ -86,37 +116,25 @@ class Experiment(BaseExperiment):
                 "volume": self.manifold.volume(), "D": self.D}
 
     def saved_arrays(self):
-        return {"theta0": self.theta0, "train_points": self.train}
+        return self.initial_network() | {"train_points": self.train}
 
     def prepare(self):
         """Compile (or load) the kernels of the dynamics: start-up, not integration time."""
-        self.integrate(self.times[:2])
+        self.integrate(self.times[:2], progress=False)
 
-    def integrate(self, times=None, return_states=False):
-        """Gradient flow d theta/dt = -grad L(theta) from theta0 (scipy); the observables at
-        ``times``; with return_states also the parameters (meta['theta'])."""
-        times = self.times if times is None else np.asarray(times, dtype=float)
-        t0 = time.perf_counter()
-        if self.solver["method"] == "euler":
-            states, nfev = euler_flow(self.net, self.theta0, self.train, times,
-                                      self.solver["step"])
-        else:
-            states, nfev = gradient_flow(self.net, self.theta0, self.train, times,
-                                         **{k: v for k, v in self.solver.items() if k != "step"})
-        elapsed = time.perf_counter() - t0
-        meta = self._meta() | {"integrate_s": elapsed, "rhs_evaluations": nfev}
-        if return_states:
-            meta["theta"] = states
-        from ..results import Trajectory
-        return Trajectory(times, self._measure(states), meta)
+    def theory_curve(self, times, progress=True):
+        """Gradient flow d theta/dt = -grad L(theta) from theta0; the observables at ``times``,
+        the parameters in its arrays (theta_at_times: at every output time; final_theta)."""
+        sol = gradient_flow(self.net, self.theta0, self.train, times, self.solver, progress)
+        meta = sol.record() | {"diagnostics": self._meta()}
+        return Trajectory(sol.t, self._measure(sol.y), meta,
+                          {"theta_at_times": sol.y, "final_theta": sol.y[-1].copy()})
 
     def with_init_seed(self, seed):
         """The same experiment from another random initial network (init.seed = ``seed``)."""
         if "weights" in self.init:
             raise ConfigError("init.seed", seed, "the initial network is given by init.weights")
-        init = dict(self.init, seed=int(seed))
-        config = dict(self.config, init=init)
-        return replace(self, theta0=self.net.random_parameters(**init), init=init, config=config)
+        return self.derive({"init.seed": int(seed)})
 
     def descend(self, times, batch=None, seed=0, stop=None, advance=None):
         """Parameters at ``times`` (on the lr grid) of SGD with ``batch`` (None: full-batch
@@ -141,25 +159,14 @@ class Experiment(BaseExperiment):
     def sim_meta(self):
         return self._meta() | {"batch": self.batch, "lr": self.lr}
 
-    def with_D(self, D):
-        """The same experiment with K embedded in R^D (a new random isometry; same intrinsic
-        sample, same initial hidden weights where shapes allow is *not* attempted: a fresh
-        initial network from the same seed)."""
-        if D == self.D:
-            return self
-        cfg = copy_config(self.config)
-        cfg.setdefault("data", {})["n"] = int(D)
-        return from_config(cfg)
 
-
-def from_config(cfg, base_dir=".", D=None):
-    """Build an Experiment from a parsed CONFIG (keys in the module docstring)."""
+def _build(cls, cfg, base_dir):
     check_sections(cfg, {"model", "data", "training", "init", "output", "solver"})
     ds = Section(cfg, "data")
     kind = ds.string("manifold", "circle", MANIFOLDS)
     n = ds.integer("n", None, minimum=1)
     manifold = Manifold(kind, ds.number("radius", 1.0, positive=True),
-                        ds.number("major_radius", 2.0, positive=True), D if D is not None else n,
+                        ds.number("major_radius", 2.0, positive=True), n,
                         ds.integer("embedding_seed", 0, minimum=0))
     noise = ds.number("noise", 0.0, nonnegative=True)
     m = ds.integer("train", 64, minimum=2)
@@ -187,11 +194,9 @@ def from_config(cfg, base_dir=".", D=None):
 
     ins = Section(cfg, "init", required=False)
     if ins.has("weights"):  # theta: every weight and bias, packed as DeepAutoencoder packs them
-        theta0 = np.asarray(load_weights(ins, base_dir, ("theta",), exclusive=(
-            "seed", "std", "bias_std", "input_std"))["theta"], dtype=float).ravel()
-        if theta0.shape != (net.n_parameters,) or not np.isfinite(theta0).all():
-            raise ConfigError("init.weights", ins.raw("weights"), "theta must hold %d finite "
-                              "parameters, got shape %s" % (net.n_parameters, theta0.shape))
+        theta0 = load_network(ins, base_dir, {"theta": ("n_parameters",)},
+                              {"n_parameters": net.n_parameters},
+                              exclusive=("seed", "std", "bias_std", "input_std"))[0]["theta"]
         init = {"weights": ins.raw("weights")}
     else:
         init = {"seed": ins.integer("seed", 0, minimum=0),
@@ -203,13 +208,11 @@ def from_config(cfg, base_dir=".", D=None):
 
     times = output_times_from(cfg, t_max, 30)
     sv = Section(cfg, "solver", required=False)
-    step = sv.number("step", DEFAULT_SOLVER["step"], positive=True)
-    solver = solver_from(sv, SCIPY_METHODS + ("euler",), defaults=DEFAULT_SOLVER) | {"step": step}
-    resolved = copy_config(cfg)
-    if D is not None:
-        resolved.setdefault("data", {})["n"] = manifold.n
-    exp = Experiment(manifold, net, theta0, train, t_max, times, lr, batch, epsilon, test_size,
-                     solver, resolved, init)
+    step = sv.number("step", EULER_STEP, positive=True)  # the Euler step (dt's older name)
+    solver = solver_from(sv, SCIPY_METHODS + ("euler",), cls.default_solver, compiled=False,
+                         dt=step)
+    exp = cls(manifold, net, theta0, train, t_max, times, lr, batch, epsilon, test_size, solver,
+              init=init)
     exp.times = exp.snap_times(times)
     return exp
 

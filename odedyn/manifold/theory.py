@@ -1,20 +1,17 @@
 """The theory of the deep autoencoder (seed 003): gradient flow on the empirical loss,
-d theta / dt = -grad L(theta), an ODE in weight space. Owns: its integration by the shared
-scipy integrator (``gradient_flow``) and by the flow's explicit Euler scheme (``euler_flow``:
-full-batch gradient descent with the companion's kernel, landing exactly on the output times).
-"""
+d theta / dt = -grad L(theta), an ODE in weight space, integrated by the shared front door
+odedyn.integrate.solve (scipy's methods, or the flow's explicit Euler scheme: full-batch
+gradient descent with steps of at most dt, landing exactly on the output times; its distance to
+the flow is O(dt), checked in tests/manifold/test_manifold.py). Owns: the right-hand side."""
 import numpy as np
 
 from ..errors import NumericalError
-from ..integrate import solve
-from ..simulation import euler_steps, record
+from ..integrate import Layout, solve
 from .model import loss_and_gradient
-from .simulate import parameters, sgd_advance, sgd_state
 
 
-def gradient_flow(net, theta0, X, times, **solver):
-    """theta(t) at ``times`` under d theta / dt = -grad L(theta) (scipy, shared integrator);
-    returns (states (len(times), n_parameters), number of right-hand-side evaluations)."""
+def gradient_flow(net, theta0, X, times, solver=None, progress=True):
+    """The odedyn.integrate.Solution of d theta / dt = -grad L(theta) at ``times``."""
     X = np.ascontiguousarray(X)
     args = net.kernel_args()
     grad = np.empty(net.n_parameters)
@@ -25,18 +22,5 @@ def gradient_flow(net, theta0, X, times, **solver):
             raise NumericalError(t, "empirical loss is not finite (%r)" % loss)
         return -grad
 
-    return solve(rhs, theta0, times, names=lambda i: "theta[%d]" % i, **solver)
-
-
-def euler_flow(net, theta0, X, times, step):
-    """theta(t) at ``times`` under the flow, by the explicit Euler scheme: full-batch gradient
-    descent with steps of at most ``step`` (each interval between output times is cut into equal
-    steps, so the times are hit exactly: odedyn.simulation.euler_steps). Its distance to the
-    scipy flow is O(step) (checked in tests/manifold/test_manifold.py). One numba loop: per unit of time
-    it costs a fraction of the scipy integrator, which is limited by the same stiffness and pays
-    Python overhead per evaluation. Returns (states (len(times), n_parameters), number of
-    gradient evaluations)."""
-    steps, sizes = euler_steps(times, step)
-    rec = record(sgd_advance, parameters, sgd_state(net, theta0, X), steps, chunk=1 << 40,
-                 sizes=sizes)
-    return rec["theta"], int(steps[-1])
+    return solve(rhs, theta0, times, solver, layout=Layout.flat(len(theta0), "theta"),
+                 progress=progress)

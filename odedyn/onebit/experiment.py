@@ -24,16 +24,15 @@ rounds the output times to that grid so that ``odedyn compare`` holds the compan
 flow at the same t. The remaining gap (Euler O(lr), minibatch temperature O(lr / batch),
 surrogate bias O(width^2)) is described in odedyn/onebit/simulate.py.
 """
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ..config import (Section, check_sections, copy_config, load_weights, output_times_from,
+from ..config import (Section, check_sections, check_steps, load_network, output_times_from,
                       solver_from)
-from ..integrate import SCIPY_METHODS
 from ..errors import ConfigError
+from ..integrate import Scipy
 from ..experiment import Experiment as BaseExperiment
 from .model import OBSERVABLES, Objective, SignAutoencoder
 from .theory import gradient_descent, gradient_flow
@@ -47,6 +46,22 @@ def single_blas_thread():
     return threadpool_limits(1, user_api="blas")
 
 
+TINY = """
+[model]
+kind = "sign-autoencoder"
+d = 12
+r = 0.5
+[data]
+source = "gaussian"
+[training]
+t_max = 2.0
+[init]
+seed = 0
+[output]
+n_times = 4
+"""
+
+
 @dataclass
 class Experiment(BaseExperiment):
     model: SignAutoencoder
@@ -57,12 +72,26 @@ class Experiment(BaseExperiment):
     simulation: dict = field(default_factory=dict)
     config: dict = field(default_factory=dict)
     seed: int = 0
-    solver: dict = field(default_factory=dict)
+    solver: object = None
 
+    kind = "sign-autoencoder"
+    size_key = "model.d"
+    size_help = "data dimension d (n = r d units)"
+    tiny_config = TINY
+    weight_arrays = {"A": "A0", "B": "B0"}
+    default_solver = Scipy("DOP853", rtol=1e-8, atol=1e-10)
+    large_size_limit = False   # the population flow at the simulation's own d
     error_name = "risk"
     time_label = r"time $t$ (SGD steps $\times$ learning rate)"
     order_parameter_names = ()  # the state is the weights A, B themselves
-    observable_names = OBSERVABLES + ("risk_se",)
+    observable_names = OBSERVABLES
+    #: the standard error of the theory's average over supports, beside the risk it bounds
+    headline_names = ("risk_se",)
+
+    @classmethod
+    def from_config(cls, cfg, base_dir="."):
+        """Build an Experiment from a parsed CONFIG (keys in the module docstring)."""
+        return _build(cls, cfg, base_dir)
 
     @property
     def D(self):
@@ -79,24 +108,20 @@ class Experiment(BaseExperiment):
     def prepare(self):
         """Compile (or load) the kernels of the dynamics: start-up, not integration time."""
         if self.model.source.gaussian_given_support:
-            self.integrate(self.times[:2])
+            self.integrate(self.times[:2], progress=False)
 
-    def integrate(self, times=None):
+    def theory_curve(self, times, progress=True):
         if not self.model.source.gaussian_given_support:
             raise ConfigError("data.source", self.model.source.kind,
                               "has no population risk in closed form: use odedyn simulate")
-        times = self.times if times is None else np.asarray(times, float)
         tr = self.training
-        t0 = time.perf_counter()
         with single_blas_thread():
             obj = self.objective()
             if tr["method"] == "flow" and obj.exact:
-                traj = gradient_flow(obj, self.A0, self.B0, times, **self.solver)
-            else:
-                step = None if obj.exact else Objective(self.model, tr["supports"], self.seed + 1)
-                traj = gradient_descent(obj, self.A0, self.B0, tr["lr"], times, step, self.seed)
-        traj.meta["integrate_s"] = time.perf_counter() - t0
-        return traj
+                return gradient_flow(obj, self.A0, self.B0, times, self.solver, progress)
+            step = None if obj.exact else Objective(self.model, tr["supports"], self.seed + 1)
+            return gradient_descent(obj, self.A0, self.B0, tr["lr"], times, step, self.seed,
+                                    progress)
 
     # ------------------------------------------------------------ simulation companion
     def sim_start(self, seed):
@@ -116,15 +141,6 @@ class Experiment(BaseExperiment):
 
     sim_chunk = 20
 
-    def with_D(self, D):
-        """The same CONFIG at input dimension D (n = r D; a fresh initial network of that size)."""
-        return from_config(self.config, D=int(D))
-
-    def saved_arrays(self):
-        """The initial network (A0: d x n, B0: n x d); the final one of a run is in its
-        Trajectory.arrays."""
-        return {"A0": self.A0, "B0": self.B0}
-
 
 def _source(ds):
     kind = ds.string("source", "gaussian", ("gaussian", "bernoulli-gaussian", "discrete"))
@@ -138,14 +154,11 @@ def _source(ds):
     return Source()
 
 
-def from_config(cfg, base_dir=".", D=None):
-    """Build an Experiment from a parsed CONFIG (keys in the module docstring)."""
+def _build(cls, cfg, base_dir):
     check_sections(cfg, {"model", "data", "training", "init", "output", "solver", "simulation"})
     ms = Section(cfg, "model")
     ms.string("kind")
-    d = ms.integer("d", minimum=1) if D is None else D
-    if D is not None:
-        ms.raw("d", None)
+    d = ms.integer("d", minimum=1)
     r = ms.number("r", positive=True)
     n = int(round(r * d))
     if abs(r * d - n) > 1e-9 * max(1.0, r * d) or n < 1:
@@ -161,12 +174,14 @@ def from_config(cfg, base_dir=".", D=None):
                 "supports": ts.integer("supports", 64, minimum=2),
                 "eval_supports": ts.integer("eval_supports", 256, minimum=2)}
     ts.close()
+    if training["method"] == "gd":
+        check_steps("training.lr", training["lr"], training["t_max"])
     ins = Section(cfg, "init", required=False)
     seed = ins.integer("seed", 0, minimum=0) if not ins.has("weights") else 0
     if ins.has("weights"):  # A (d x n) and B (n x d), e.g. a trained network
-        arrays = load_weights(ins, base_dir, ("A", "B"))
-        A0, B0 = (np.array(arrays[k], dtype=float) for k in ("A", "B"))
-        model.check_network(A0, B0)
+        arrays, _ = load_network(ins, base_dir, {"A": ("d", "n"), "B": ("n", "d")},
+                                 {"d": d, "n": n})
+        A0, B0 = arrays["A"], arrays["B"]
     else:
         A0, B0 = model.random_network(seed, ins.number("std", 1.0, positive=True))
     ins.close()
@@ -176,7 +191,6 @@ def from_config(cfg, base_dir=".", D=None):
                   "batch": ss.integer("batch", 200, minimum=1),
                   "width": ss.number("width", 0.1, positive=True)}
     ss.close()
-    solver = solver_from(cfg, SCIPY_METHODS)
-    resolved = copy_config(cfg)
-    resolved["model"]["d"] = d
-    return Experiment(model, A0, B0, times, training, simulation, resolved, seed, solver)
+    check_steps("simulation.lr", simulation["lr"], training["t_max"])
+    return cls(model, A0, B0, times, training, simulation, seed=seed,
+               solver=solver_from(cfg, compiled=False, default=cls.default_solver))

@@ -69,7 +69,7 @@ def prepare(config, grid_spec=None, out=None, simulate=False, seeds=8, base_dir=
     times = [np.asarray(e.snap_times(e.times) if simulate else e.times, dtype=float) for e in exps]
     first = exps[0]
     meta = {"keys": g.keys, "values": g.values, "mode": mode, "seeds": seeds if simulate else None,
-            "kind": first.config.get("model", {}).get("kind", "autoencoder"),
+            "kind": first.kind,
             "error_name": first.error_name, "time_label": first.time_label,
             "fingerprint": fingerprint(rest, g, mode, seeds if simulate else None)}
     meta = store.open_or_create(out, g, meta, times, cfg, provenance(cfg))

@@ -11,7 +11,9 @@ from scipy.integrate import solve_ivp
 
 import autoencoder_ode
 from odedyn.autoencoder import Autoencoder, kernels
-from odedyn.spectra import Spectrum
+from odedyn.autoencoder import theory as ae
+from odedyn.autoencoder.spectra import Spectrum
+from odedyn.integrate import Dopri5
 
 K = 3
 
@@ -19,7 +21,7 @@ K = 3
 def kernel_inputs(model, W, V, b, spectrum):
     grouping = spectrum.grouping(merge=False)
     y = model.order_parameters(W, V, b, grouping)
-    rhs, observe = model.compiled(grouping)[:2]
+    rhs, observe = ae.equations(model, grouping)
     dy = rhs(0.0, y)
     error = observe(0.0, y)["error"]
     m, off = model.layout(grouping)
@@ -109,8 +111,8 @@ def test_linear_ode_is_gradient_flow_in_weight_space():
     times = np.array([0.0, 1.0, 5.0, 20.0, 200.0])
     sol = solve_ivp(flow, (0, 200), np.concatenate([W.ravel(), V.ravel()]), t_eval=times,
                     rtol=1e-11, atol=1e-13)
-    theory = model.theory(model.order_parameters(W, V, b, grouping), grouping, times,
-                          rtol=1e-11, atol=1e-13)
+    theory = ae.integrate(model, model.order_parameters(W, V, b, grouping), grouping, times,
+                          Dopri5(rtol=1e-11, atol=1e-13))
     for i in range(len(times)):
         Wt, Vt = sol.y[:Kl * D, i].reshape(Kl, D), sol.y[Kl * D:, i].reshape(Kl, D)
         q, r, t, _ = model.group_moments(model.order_parameters(Wt, Vt, b, grouping), grouping)

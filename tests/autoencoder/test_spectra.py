@@ -8,12 +8,13 @@ import pytest
 
 import odedyn
 from odedyn import ConfigError
-from odedyn.spectra import Spectrum, from_data, load_dataset
+from odedyn.autoencoder.spectra import Spectrum, from_data, spiked
+from odedyn.datasets import load_dataset
 
 
 @pytest.mark.parametrize("D", [50, 1000, 100000])
 def test_spiked_spectrum_needs_len_spikes_plus_one_groups(D):
-    g = odedyn.spiked(D, [0.7, 0.25, 0.1], 0.03).grouping()
+    g = spiked(D, [0.7, 0.25, 0.1], 0.03).grouping()
     assert g.size == 4 and g.n.sum() == D
     np.testing.assert_allclose(np.sort(g.p), np.sort([0.03 / D, 0.1, 0.25, 0.7]))
 
@@ -69,7 +70,7 @@ def test_fashion_mnist_idx_file_and_config(tmp_path, capsys):
     X = load_dataset("fashion-mnist:%s" % path)
     assert X.shape == (40, 784) and X.max() <= 255
     cfg = tmp_path / "f.toml"
-    cfg.write_text('[model]\nK = 2\n[data]\nspectrum = "dataset"\ndataset = "fashion-mnist:%s"\n'
+    cfg.write_text('[model]\nkind = "autoencoder"\nK = 2\n[data]\nspectrum = "dataset"\ndataset = "fashion-mnist:%s"\n'
                    '[training]\nt_max = 2.0\n[init]\nstd = 0.3\n' % path)
     exp = odedyn.load(str(cfg))
     assert exp.D == 784 and np.isfinite(exp.integrate()["error"]).all()

@@ -2,10 +2,11 @@
 import numpy as np
 import pytest
 
-from odedyn import NumericalError, output_times, spiked
+from odedyn import NumericalError, output_times
 from odedyn.autoencoder import Autoencoder, kernels
-from odedyn.integrate import solve_fixed
-from odedyn.spectra import Spectrum
+from odedyn.autoencoder import theory as ae
+from odedyn.autoencoder.spectra import Spectrum, spiked
+from odedyn.integrate import Dopri5, FixedStep, Scipy, solve
 
 TIGHT = dict(rtol=1e-11, atol=1e-13)
 
@@ -21,7 +22,7 @@ def test_linear_autoencoder_reaches_pca_error(eigenvalues, K, t_max):
     model = Autoencoder(K=K, activation="linear")
     W, V, b = model.random_weights(spectrum.D, 0.3, 2)
     g = spectrum.grouping()
-    traj = model.theory(model.order_parameters(W, V, b, g), g, output_times(t_max, 10), **TIGHT)
+    traj = ae.integrate(model, model.order_parameters(W, V, b, g), g, output_times(t_max, 10), Dopri5(**TIGHT))
     pca = spectrum.pca_error(K)
     assert abs(traj["error"][-1] - pca) / pca < 1e-6
     assert np.all(traj["error"] >= pca * (1 - 1e-9))  # never below the optimum
@@ -32,7 +33,7 @@ def full_and_grouped(model, spectrum, times, seed=0):
     out = []
     for merge in (True, False):
         g = spectrum.grouping(merge=merge)
-        out.append(model.theory(model.order_parameters(W, V, b, g), g, times, **TIGHT))
+        out.append(ae.integrate(model, model.order_parameters(W, V, b, g), g, times, Dopri5(**TIGHT)))
     return out
 
 
@@ -41,7 +42,7 @@ def test_grouped_system_equals_full_system(activation, tied):
     spectrum = spiked(500, [0.7, 0.25], 0.03)
     model = Autoencoder(K=2, activation=activation, tied=tied)
     grouped, full = full_and_grouped(model, spectrum, output_times(20.0, 15))
-    assert grouped.meta["groups"] == 3 and full.meta["groups"] == 500
+    assert grouped.meta["diagnostics"]["groups"] == 3 and full.meta["diagnostics"]["groups"] == 500
     np.testing.assert_allclose(grouped["error"], full["error"], rtol=0, atol=1e-8)
     for name in ("Q", "R", "T", "T0"):
         np.testing.assert_allclose(grouped[name], full[name], rtol=0, atol=1e-8)
@@ -54,9 +55,9 @@ def test_scipy_path_agrees_with_fixed_step_runge_kutta():
     g = spectrum.grouping()
     y0 = model.order_parameters(W, V, b, g)
     times = np.linspace(0, 10, 6)
-    adaptive = model.theory(y0, g, times, **TIGHT)
-    rhs, observe = model.compiled(g)[:2]
-    ys = solve_fixed(rhs, y0, times, dt=0.005)
+    adaptive = ae.integrate(model, y0, g, times, Dopri5(**TIGHT))
+    rhs, observe = ae.equations(model, g)
+    ys = solve(rhs, y0, times, FixedStep(0.005, "rk4")).y
     err = np.array([observe(t, y)["error"] for t, y in zip(times, ys)])
     np.testing.assert_allclose(adaptive["error"], err, rtol=0, atol=1e-9)
 
@@ -66,7 +67,7 @@ def test_relu_with_bias_trains_the_bias():
     model = Autoencoder(K=2, activation="relu", train_bias=True)
     W, V, b = model.random_weights(spectrum.D, 0.3, 5)
     g = spectrum.grouping()
-    traj = model.theory(model.order_parameters(W, V, b, g), g, output_times(20.0, 10))
+    traj = ae.integrate(model, model.order_parameters(W, V, b, g), g, output_times(20.0, 10))
     assert np.all(np.isfinite(traj["error"]))
     assert np.abs(traj["b"][-1]).max() > 1e-3
     assert traj["error"][-1] < traj["error"][0]
@@ -79,11 +80,11 @@ def test_numerical_trouble_names_time_and_quantity():
     W[1] = 0.0  # a ReLU unit without input: its field has zero variance
     g = spectrum.grouping()
     with pytest.raises(NumericalError, match=r"t = 0.*variance Q\[1,1\]"):
-        model.theory(model.order_parameters(W, V, b, g), g, [0.0, 1.0])
+        ae.integrate(model, model.order_parameters(W, V, b, g), g, [0.0, 1.0])
     y0 = model.order_parameters(*model.random_weights(spectrum.D, 0.3, 0), g)
     y0[3] = np.nan
     with pytest.raises(NumericalError, match="non-finite"):
-        model.theory(y0, g, [0.0, 1.0])
+        ae.integrate(model, y0, g, [0.0, 1.0])
 
 
 def test_invalid_covariance_is_reported():
@@ -111,7 +112,7 @@ def test_compiled_dopri5_agrees_with_scipy_reference():
         g = spectrum.grouping()
         y0 = model.order_parameters(W, V, b, g)
         times = output_times(30.0, 20)
-        fast = model.theory(y0, g, times, method="dopri5", rtol=1e-10, atol=1e-12)
-        ref = model.theory(y0, g, times, method="DOP853", **TIGHT)
+        fast = ae.integrate(model, y0, g, times, Dopri5(1e-10, 1e-12))
+        ref = ae.integrate(model, y0, g, times, Scipy("DOP853", **TIGHT))
         np.testing.assert_allclose(fast["error"], ref["error"], rtol=0, atol=1e-8)
         np.testing.assert_allclose(fast["Q"], ref["Q"], rtol=0, atol=1e-8)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from odedyn.committee import Committee
+from odedyn.committee.theory import equations, integrate
 from odedyn.committee.analysis import (asymptotic_error, plateau_exit, symmetric_plateau,
                                        symmetric_state)
 
@@ -14,7 +15,7 @@ def plateau_of(K, lr=1.0):
     m = Committee(K, K, "erf", "erf", train_second_layer=False, lr=lr)
     T, A = np.eye(K), np.ones(K)
     Q0, R0, v0 = symmetric_state(K, K, 0.01, 0.0, 0.0, 1.0)
-    tr = m.theory(Q0, R0, T, v0, A, [0.0, 200.0])   # stays symmetric: ends on the plateau
+    tr = integrate(m, Q0, R0, T, v0, A, [0.0, 200.0])   # stays symmetric: ends on the plateau
     Q, R = tr["Q"][-1], tr["R"][-1]
     return m, T, A, symmetric_plateau(m, T, A, guess=(Q[0, 0], Q[0, 1], R[0, 0]))
 
@@ -22,7 +23,7 @@ def plateau_of(K, lr=1.0):
 @pytest.mark.parametrize("K", [2, 3])
 def test_plateau_escape_time_predicted_by_the_unstable_eigenvalue(K):
     m, T, A, p = plateau_of(K)
-    f = m.rhs(T, A)
+    f = equations(m, T, A)
     assert np.max(np.abs(f(0.0, m.state(p.Q, p.R, p.v)))) < 1e-10     # a fixed point
     assert p.eigenvalue > 0
     assert p.multiplicity == (1 if K == 2 else 4)    # the permutation symmetry of 3 units
@@ -32,7 +33,7 @@ def test_plateau_escape_time_predicted_by_the_unstable_eigenvalue(K):
         # a start off the plateau in a random direction (not an eigenvector)
         Q0, R0, v0 = p.perturbed(eps)
         amps[eps] = p.amplitude(Q0, R0, v0)
-        tr = m.theory(Q0, R0, T, v0, A, np.linspace(0.0, 40.0 / p.eigenvalue, 2000))
+        tr = integrate(m, Q0, R0, T, v0, A, np.linspace(0.0, 40.0 / p.eigenvalue, 2000))
         exits[eps] = plateau_exit(tr.t, tr["error"], p.error)
         assert tr["error"][-1] < 1e-3 * p.error                   # it escapes and learns
     predicted = p.escape_time(amps[1e-7], amps[1e-3], exits[1e-3])

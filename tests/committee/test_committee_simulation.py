@@ -11,6 +11,7 @@ import pytest
 
 from odedyn.committee import configure
 from odedyn.compare import compare
+from odedyn.committee.theory import equations
 from odedyn.integrate import solve
 
 pytestmark = pytest.mark.slow
@@ -88,14 +89,14 @@ def test_second_order_terms_are_needed():
     assert_error_within(theory, sim)
     m = exp.model
     Q, R, T, v = exp.initial_order_parameters()
-    f = m.rhs(T, exp.A)
+    f = equations(m, T, exp.A)
     # the first-order theory: the eta^2 part removed from the right-hand side, by Richardson
     half = replace(m, lr=m.lr / 2, lr_second_layer=m.lr_second_layer / 2)
-    fh = half.rhs(T, exp.A)
+    fh = equations(half, T, exp.A)
 
     def first_order(t, y):   # F(eta) = eta a + eta^2 b  ->  eta a = 4 F(eta/2) - F(eta)
         return 4 * fh(t, y) - f(t, y)
-    ys, _ = solve(first_order, m.state(Q, R, v), theory.t)
+    ys = solve(first_order, m.state(Q, R, v), theory.t).y
     Qs, Rs, vs = m.unpack(ys)
     err1 = np.array([m.error(Qs[i], Rs[i], T, vs[i], exp.A) for i in range(len(theory.t))])
     z = np.abs(err1 - sim["error"])[1:] / sim["error_sem"][1:]

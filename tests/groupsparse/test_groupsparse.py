@@ -112,7 +112,7 @@ def test_symmetric_reduction_equals_the_full_flow(tmp_path):
     sym = experiment_from_dict(dict(cfg, theory=dict(cfg["theory"], reduction="symmetric")))
     full = experiment_from_dict(dict(cfg, theory=dict(cfg["theory"], reduction="full")))
     a, b = sym.integrate(), full.integrate()
-    assert a.meta["symmetric"] and not b.meta["symmetric"]
+    assert a.meta["diagnostics"]["symmetric"] and not b.meta["diagnostics"]["symmetric"]
     # equal up to the integrator tolerance (rtol 1e-9)
     assert np.abs(a["R"] - b["R"]).max() < 1e-7 and np.abs(a["Q"] - b["Q"]).max() < 1e-7
     assert a["distance"][-1] < a["distance"][0]
@@ -122,7 +122,7 @@ def test_network_map_reproduces_the_macroscopic_state():
     exp = experiment(data={"noise": 0.0}, training={"t_max": 3.0}, output={"n_times": 3},
                      theory={"amplitude_nodes": 4})
     th = exp.integrate()
-    W = th.arrays["W"]
+    W = th.arrays["final_W"]
     assert np.allclose(W.T @ exp.model.A, th["R"][-1], atol=1e-5)
     assert np.allclose(W.T @ W, th["Q"][-1], atol=1e-5)
 
@@ -180,7 +180,7 @@ def test_cli_integrate_json_and_out(tmp_path, capsys):
     assert {"R", "Q"} <= set(out["order_parameters"])
     assert {"distance", "support_accuracy"} <= set(out["observables"])  # issue 13, item 12
     with np.load(tmp_path / "r.npz") as f:
-        assert f["W"].shape == f["A"].shape == (50, 8) and "distance" in f.files
+        assert f["W"].shape == f["dictionary"].shape == (50, 8) and "distance" in f.files
 
 
 def test_cli_bad_value_exits_2_and_writes_nothing(tmp_path, capsys):

@@ -39,12 +39,12 @@ def reference(activation):
 def test_reported_error_bounds_the_distance_to_a_converged_reference(activation, nodes, pairs):
     ref = reference(activation)
     th = small(activation, 0.05, amplitude_nodes=nodes, noise_draws=pairs).integrate()
-    assert th.meta["check"]["replicas"] == 8
+    assert th.meta["diagnostics"]["check"]["replicas"] == 8
     for name in OBSERVABLES:
         gap = np.abs(th[name] - ref[name])
         error = th[name + "_numerical_error"]
         assert np.all(error >= gap), (name, gap, error)
-        assert th.meta["numerical_error"][name] == pytest.approx(error.max())
+        assert th.meta["diagnostics"]["numerical_error_by_curve"][name] == pytest.approx(error.max())
     # the check is informative: the error is not a blanket, it is within 30x of the gap
     assert th["loss_numerical_error"].max() < 30 * np.abs(th["loss"] - ref["loss"]).max()
 
@@ -55,7 +55,7 @@ def test_noiseless_theory_error_is_the_quadrature_check(activation):
     a rule with 8x the points."""
     ref = small(activation, 0.0, amplitude_nodes=64, error_estimate=False).integrate()
     th = small(activation, 0.0, amplitude_nodes=8).integrate()
-    assert th.meta["check"]["replicas"] == 1
+    assert th.meta["diagnostics"]["check"]["replicas"] == 1
     for name in OBSERVABLES:
         assert np.all(th[name + "_numerical_error"] >= np.abs(th[name] - ref[name])), name
     assert th["loss_numerical_error"].max() > 0
@@ -82,7 +82,7 @@ def test_tolerance_refines_the_rule_until_the_reported_error_meets_it():
     of the loss and the distances is within 3e-4; the true error (against 64 points) is too."""
     ref = small("relu", 0.0, amplitude_nodes=64, error_estimate=False).integrate()
     th = small("relu", 0.0, amplitude_nodes=4, tolerance=3e-4).integrate()
-    assert th.meta["tolerance_met"] and th.meta["amplitude_nodes"] > 4
+    assert th.meta["diagnostics"]["tolerance_met"] and th.meta["diagnostics"]["amplitude_nodes"] > 4
     for name in OBSERVABLES:
-        assert th.meta["numerical_error"][name] <= 3e-4
+        assert th.meta["diagnostics"]["numerical_error_by_curve"][name] <= 3e-4
         assert np.max(np.abs(th[name] - ref[name])) <= 3e-4

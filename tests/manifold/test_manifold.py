@@ -9,6 +9,7 @@ import manifold_activations
 from odedyn.cli import main
 from odedyn.config import experiment_from_dict
 from odedyn.errors import ConfigError
+from odedyn.integrate import FixedStep, Scipy
 from odedyn.manifold import DeepAutoencoder, Manifold
 from odedyn.manifold.model import _activation, _tanh_pair
 
@@ -125,12 +126,12 @@ def test_gradient_flow_and_small_step_gradient_descent_agree():
     2.4]) and at lr = 0.005 the mean error of the two differs by < 2e-3 at every time."""
     exp = circle_experiment()
     times = np.array([0.0, 10.0, 20.0, 40.0])
-    flow = exp.integrate(times, return_states=True)
+    flow = exp.integrate(times)
     dist = {}
     for lr in (0.01, 0.005):
         exp.lr = lr
         thetas = exp.descend(times)
-        dist[lr] = max(np.linalg.norm(a - b) for a, b in zip(thetas, flow.meta["theta"]))
+        dist[lr] = max(np.linalg.norm(a - b) for a, b in zip(thetas, flow.arrays["theta_at_times"]))
         err = exp._measure(thetas)["error"]
     assert 1.6 < dist[0.01] / dist[0.005] < 2.4, dist
     assert np.max(np.abs(err - flow["error"])) < 2e-3
@@ -180,7 +181,7 @@ def test_cli_integrate_json_and_out(tmp_path, capsys):
     assert set(res["timing"]) == {"integrate_s", "startup_s"}
     assert res["t"][-1] == 5.0 and len(res["error"]) == len(res["t"])
     with np.load(out) as f:
-        assert {"t", "error", "max_error", "theta0"} <= set(f.files)
+        assert {"t", "error", "max_error", "theta"} <= set(f.files)
     assert main(["simulate", str(cfg), "--seeds", "2", "--json", "--no-progress"]) == 0
     sim = json.loads(capsys.readouterr().out)
     assert sim["error"][0] == res["error"][0]
@@ -212,16 +213,16 @@ def test_euler_flow_is_gradient_descent_and_approaches_the_scipy_flow():
     cfg["solver"] = {"method": "euler", "step": 0.01}
     exp = experiment_from_dict(cfg)
     times = np.array([0.0, 10.0, 20.0, 40.0])
-    euler = exp.integrate(times, return_states=True)
+    euler = exp.integrate(times)
     exp.lr = 0.01
-    assert all(np.array_equal(a, b) for a, b in zip(euler.meta["theta"], exp.descend(times)))
+    assert all(np.array_equal(a, b) for a, b in zip(euler.arrays["theta_at_times"], exp.descend(times)))
     assert euler.meta["rhs_evaluations"] == 4000
-    exp.solver = {"method": "RK23", "rtol": 1e-6, "atol": 1e-9}
-    scipy = exp.integrate(times, return_states=True).meta["theta"]
+    exp.solver = Scipy("RK23", rtol=1e-6, atol=1e-9)
+    scipy = exp.integrate(times).arrays["theta_at_times"]
     dist = []
     for step in (0.01, 0.005):
-        exp.solver = {"method": "euler", "step": step}
-        th = exp.integrate(times, return_states=True).meta["theta"]
+        exp.solver = FixedStep(step, "euler")
+        th = exp.integrate(times).arrays["theta_at_times"]
         dist.append(max(np.linalg.norm(a - b) for a, b in zip(th, scipy)))
     assert 1.6 < dist[0] / dist[1] < 2.4, dist
 

@@ -10,7 +10,7 @@ import pytest
 
 from odedyn.cli import main
 from odedyn.onebit import kernels
-from odedyn.onebit.experiment import from_config, single_blas_thread
+from odedyn.onebit.experiment import Experiment, single_blas_thread
 from odedyn.onebit.model import Objective, SignAutoencoder
 from odedyn.onebit.theory import gradient_flow
 from odedyn.onebit.surrogate import SurrogateObjective, surrogate_mean_gradient
@@ -38,7 +38,7 @@ ETAS = (0.04, 0.02, 0.01)
 
 
 def _experiment(eta, width):
-    exp = from_config(tomllib.loads(CONFIG % (eta, width)))
+    exp = Experiment.from_config(tomllib.loads(CONFIG % (eta, width)))
     exp.times = TIMES
     return exp
 

@@ -60,7 +60,7 @@ def test_bernoulli_gaussian_descent_ends_at_gaussian_performance_d_200(p):
     with single_blas_thread():
         traj = gradient_descent(Objective(model, 64, 3), *model.random_network(0), 0.25,
                                 [0.0, 60.0], Objective(model, 64, 4), 5)
-    mean, se = fresh_risk(traj.arrays["A"], traj.arrays["B"], model.source,
+    mean, se = fresh_risk(traj.arrays["final_A"], traj.arrays["final_B"], model.source,
                           np.random.default_rng(6), samples=100000)
     assert abs(mean - (1 - 2 * (n / d) / np.pi)) < 0.01, (mean, se)
 

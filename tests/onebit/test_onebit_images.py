@@ -45,7 +45,7 @@ def test_an_idx_image_file_runs_through_the_images_experiment(tmp_path, monkeypa
     with gzip.open(path, "wb") as fh:
         fh.write(np.array([2051, 300, 8, 8], dtype=">u4").tobytes() + imgs.tobytes())
     module = figures.load("sign-images")
-    from odedyn.spectra import load_dataset
+    from odedyn.datasets import load_dataset
     X = load_dataset("fashion-mnist:%s" % path)
     rows = module.run_dataset(X, (8, 8), [0.5], steps=20, dct=True, test_rows=100)
     assert rows[0]["n"] == 32

@@ -15,6 +15,7 @@ from odedyn.sweeps.engine import compute_point, jobqueue_cluster, run_point
 
 BASE = """
 [model]
+kind = "autoencoder"
 activation = "erf"
 K = 2
 [data]

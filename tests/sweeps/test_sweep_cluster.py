@@ -19,6 +19,7 @@ pytestmark = pytest.mark.slow
 
 TEMPLATE = """
 [model]
+kind = "autoencoder"
 activation = "erf"
 K = 2
 [data]

@@ -1,6 +1,7 @@
-"""Learning-rate schedules of the committee machine. Owns: the one function that says how the
-learning rates are scaled at time t, compiled, so that the theory (at continuous t) and the SGD
-companion (at t = step / D, before the step) use literally the same code.
+"""Learning-rate schedules, an engine capability any family can use. Owns: the one function that
+says how the learning rates are scaled at time t, compiled, so that a theory (at continuous t;
+odedyn.integrate restarts at a step schedule's jumps) and its SGD companion (at t = step / D,
+before the step) use literally the same code; reading a ``[training]`` section's schedule.
 
     constant   factor 1
     power      factor 1 / (1 + t / tau)^beta
@@ -11,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit
+
+from .errors import ConfigError
 
 CONSTANT, POWER, STEP = 0, 1, 2
 KINDS = {"constant": CONSTANT, "power": POWER, "step": STEP}
@@ -49,3 +52,24 @@ class Schedule:
     def breakpoints(self):
         """Times where the factor jumps (the theory integrates between them)."""
         return np.asarray(self.times, dtype=float) if self.kind == "step" else np.zeros(0)
+
+
+def schedule_from(ts):
+    """The schedule a ``[training]`` Section asks for: ``schedule`` = "constant" (default),
+    "power" (``tau``, ``beta``) or "step" (``times``, ``factors``)."""
+    kind = ts.string("schedule", "constant", tuple(KINDS))
+    if kind == "power":
+        return Schedule("power", tau=ts.number("tau", positive=True),
+                        beta=ts.number("beta", nonnegative=True))
+    if kind == "step":
+        times = ts.numbers("times")
+        factors = ts.numbers("factors")
+        if len(times) != len(factors) or not times:
+            raise ConfigError("training.factors", factors,
+                              "needs one factor per entry of training.times (%d)" % len(times))
+        if any(b <= a for a, b in zip(times, times[1:])) or times[0] <= 0:
+            raise ConfigError("training.times", times, "must be positive and increasing")
+        if any(f < 0 for f in factors):
+            raise ConfigError("training.factors", factors, "must be >= 0")
+        return Schedule("step", times=np.array(times), factors=np.array(factors))
+    return Schedule()
