@@ -54,6 +54,7 @@ from .. import gaussian_moments as gm
 from .._generated import autoencoder_fluctuations as af
 from ..errors import ConfigError
 from ..jets import Jet, contract, diag, matmul, primitive, stack
+from .theory import equations
 
 ZMAX, ZFIELDS = 8, 10
 
@@ -107,7 +108,7 @@ class Expansion:
         self.fields_acts = np.array([self.act] * K + [0] * (K + s), dtype=np.int64)
         self.grouping = exp.grouping()
         self.mcols, self.off = exp.model.layout(self.grouping)
-        self._rhs = exp.model.compiled(self.grouping)[0]
+        self._rhs = equations(exp.model, self.grouping)[0]
         self.bulk_group, self.spike_of = None, {}
         for gi in range(self.grouping.size):
             if self.grouping.n[gi] > 1 or abs(self.grouping.p[gi] - self.p_b) < 1e-12:

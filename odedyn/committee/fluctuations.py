@@ -19,6 +19,7 @@ from .._generated import committee_fluctuations as cf
 from ..errors import ConfigError
 from .. import fluctuations as shared
 from .. import gaussian_moments as gm
+from .theory import equations
 
 
 class Expansion:
@@ -62,7 +63,7 @@ class Expansion:
         self.zf = np.zeros((n, cf.ZMAX, cf.ZFIELDS), dtype=np.int64)
         self.nz = np.zeros(n, dtype=np.int64)
         self.plan = None
-        self._rhs = model.rhs(self.T, self.A)
+        self._rhs = equations(model, self.T, self.A)
 
     @property
     def D(self):

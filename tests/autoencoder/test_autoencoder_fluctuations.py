@@ -23,6 +23,7 @@ import autoencoder_fluctuations
 from odedyn._generated import autoencoder_fluctuations as af
 from odedyn.autoencoder.experiment import configure
 from odedyn.autoencoder.fluctuations import Expansion, fluctuations
+from odedyn.autoencoder.theory import equations
 from odedyn.errors import ConfigError
 from odedyn.jets import Jet
 
@@ -114,7 +115,7 @@ def test_drift_is_the_theory_and_its_derivatives_exact(act):
     f, J, HS, f1, B = ex.coefficients(m, S)
     grouping = exp.grouping()
     y, off = factor_state(ex, exp, m)
-    rhs, observe, _, _ = exp.model.compiled(grouping)
+    rhs, observe = equations(exp.model, grouping)
     dy = rhs(0.0, y)
     K = ex.K
     ref = np.zeros(n)

@@ -4,7 +4,8 @@ kernels of derivations/committee_fluctuations.py, moments of odedyn/gaussian_mom
 * the closed forms and their exact derivatives; every moment against 10^6-sample Monte Carlo;
 * the derivation against the learning rule itself: the mean of one exact SGD step from real
   weights at D = 10 is f + f1/D (exact at every D; f alone fails), B is the covariance of the
-  increment; J, H[S] and the error's derivatives against finite differences of model.rhs;
+  increment; J, H[S] and the error's derivatives against finite differences of the theory's
+  right-hand side;
 * against SGD runs from the same network (slow): the predicted spread within the sampling error
   of a standard deviation at D = 500 and 1000 (32 seeds), the predicted bias where many seeds
   resolve it, and for the linear committee, where every average is a polynomial, both tight at
@@ -25,6 +26,7 @@ from odedyn._generated import committee_averages as ca
 from odedyn._generated import committee_fluctuations as cf
 from odedyn.committee import configure
 from odedyn.committee.fluctuations import Expansion, fluctuations
+from odedyn.committee.theory import equations
 from odedyn.errors import ConfigError
 
 ACT = {"linear": 0, "erf": 1}
@@ -258,8 +260,8 @@ def test_noise_covariance_against_monte_carlo(case):
 
 @pytest.mark.parametrize("case", list(STEP_CASES))
 def test_derivatives_against_the_theory_rhs(case):
-    """f equals model.rhs; J, H[S] and the error's gradient and H[S] equal central finite
-    differences of model.rhs and model.error (a random symmetric S)."""
+    """f equals the theory's right-hand side; J, H[S] and the error's gradient and H[S] equal
+    central finite differences of it and of model.error (a random symmetric S)."""
     exp = step_experiment(*STEP_CASES[case], 500)
     ex = Expansion(exp)
     rng = np.random.default_rng(4)
@@ -269,7 +271,7 @@ def test_derivatives_against_the_theory_rhs(case):
     S = S @ S.T / n
     f, J, HS, f1, B = ex.coefficients(m, S)
     Q, R, T, v0 = exp.initial_order_parameters()
-    rhs = exp.model.rhs(T, exp.A)
+    rhs = equations(exp.model, T, exp.A)
 
     def F(x):
         C, v, _ = ex.state(x)
