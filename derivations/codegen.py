@@ -95,6 +95,29 @@ def function_source(name, args, outputs, doc, prelude=()):
     return "\n".join(lines) + "\n"
 
 
+def derivative_source(name, args, expr):
+    """An @njit function of the arguments writing the gradient and Hessian of ``expr`` into
+    ``grad`` and ``hess`` and returning its value (common subexpressions shared)."""
+    n = len(args)
+    outputs = [expr] + [sp.diff(expr, a) for a in args]
+    pairs = [(i, j) for i in range(n) for j in range(i, n)]
+    outputs += [sp.diff(outputs[1 + i], args[j]) for i, j in pairs]
+    subs, reduced = sp.cse(outputs, symbols=sp.numbered_symbols("x"), optimizations="basic")
+    pr = NumbaPrinter({"fully_qualified_modules": True})
+    lines = ["@njit(cache=True)",
+             "def %s(%s, grad, hess):" % (name, ", ".join(str(a) for a in args)),
+             '    """Value of the closed form; its gradient and Hessian in the arguments."""']
+    lines += ["    %s = %s" % (s, pr.doprint(e)) for s, e in subs]
+    for i in range(n):
+        lines.append("    grad[%d] = %s" % (i, pr.doprint(reduced[1 + i])))
+    for (i, j), e in zip(pairs, reduced[1 + n:]):
+        lines.append("    hess[%d, %d] = %s" % (i, j, pr.doprint(e)))
+        if i != j:
+            lines.append("    hess[%d, %d] = hess[%d, %d]" % (j, i, i, j))
+    lines.append("    return %s" % pr.doprint(reduced[0]))
+    return "\n".join(lines) + "\n"
+
+
 def header(script, body):
     digest = hashlib.sha256(body.encode()).hexdigest()[:16]
     return (

@@ -1,0 +1,244 @@
+"""Finite-size corrections to a D -> infinity theory curve of online SGD (shared by every family
+whose order parameters follow a Markov chain with small steps). Owns: the integration of the
+curve m(t) together with the covariance S(t) of the fluctuations and the mean correction mu(t),
+the propagation to an observable (the error) and to the order parameters, and the validity
+mask. A family supplies only its physics, an object with
+
+    n                        number of order parameters m (a flat vector)
+    initial()                m at t = 0 (the initial network's, the same for every seed)
+    drift(m)                 f (the theory's right-hand side, cheap)
+    coefficients(m, S, noise=True)
+                             (f, J, HS, f1, B): the drift, J = df/dm, HS_i = sum_jk
+                             d^2 f_i / dm_j dm_k S_jk, the O(1/D) drift f1 and the covariance B
+                             of one step's increment times D^2 (None unless ``noise``)
+    observables(m, S)        {name: (value, gradient in m, H[S])} of the error ("error") and of
+                             the order parameters, arrays shaped like the theory's curves
+    D                        the input dimension (one step is dt = 1/D)
+
+The expansion (each family derives its coefficients: derivations/committee_fluctuations.py,
+odedyn/autoencoder/fluctuations.py; the shared algebra is this): with
+one step's increment of mean f/D + f1/D^2 and covariance B/D^2, m_n = m(n/D) + xi/sqrt(D) +
+mu/D + ... and, all from the same initial network (xi = mu = 0 at t = 0),
+
+    dm/dt  = f(m)
+    dS/dt  = J S + S J^T + B                       S = E[xi xi^T]
+    dmu/dt = J mu + H[S]/2 + f1 - J f / 2          mu = E[(m_n - m(t)) D] at this order
+
+The last term is the discreteness of time: the mean follows the map m -> m + f/D (not the flow),
+and the flow's own step is f/D + (J f)/(2 D^2) + O(D^-3); this shift is O(1/D) like the others.
+For an observable e(m): std e = sqrt(grad e^T S grad e / D), bias = (grad e . mu + H_e[S]/2)/D;
+for the order parameters std m_i = sqrt(S_ii / D), bias mu_i / D. The coefficients depend on m
+alone, so ``integrate`` takes three passes (m, then S, then mu, with the coefficients at the
+theory's steps interpolated); ``integrate_direct`` is the one-system reference.
+
+Validity. The expansion is one in D^-1/2: it holds while the fluctuations stay within the range
+where f is linear. Their nonlinearity shows in the part mu_H of mu that H[S] drives (dmu_H/dt =
+J mu_H + H[S]/2; the rest of mu, from f1 and the map against the flow, is an exact O(1/D)
+correction whatever its size). The mask ``valid`` holds while r = sqrt(mu_H^T S^+ mu_H / D),
+that shift in units of the spread (``bias_ratio``, on the directions whose variance is at least
+1e-3 of the largest), stays below VALID_RATIO = 0.3. Near a plateau escape S grows as
+e^{2 lambda t} along the unstable direction and mu_H with it, so r ~ e^{lambda t} / sqrt(D): the
+mask closes where the fluctuation along the unstable direction becomes O(1), which is where the
+linearisation stops describing the spread of escape times. Where one growing mode dominates, the
+neglected correction to the spread is O(r^2) relative: 0.3 keeps it near 10%, the sampling error
+of a standard deviation from 64 runs. Once it fails it stays failed: S and mu carry the past.
+(The error itself is no good gauge: at its minimum its gradient vanishes, its spread becomes
+O(1/D) and its bias exceeds its spread while the expansion is fine.)
+"""
+import time
+
+import numpy as np
+from scipy.integrate import solve_ivp
+from scipy.interpolate import CubicSpline
+
+from .errors import NumericalError
+
+VALID_RATIO = 0.3
+
+
+def _pack(m, S, mu, muH):
+    return np.concatenate([m, S.ravel(), mu, muH])
+
+
+def _unpack(y, n):
+    return y[:n], y[n:n + n * n].reshape(n, n), y[n + n * n:2 * n + n * n], y[2 * n + n * n:]
+
+
+def integrate(expansion, times, rtol=1e-9, atol=1e-12, refine=2):
+    """m, S, mu and mu_H (the part of mu that H[S] drives) at ``times`` (arrays (nt, n),
+    (nt, n, n), (nt, n), (nt, n)) and the number of coefficient evaluations, in three passes. The coefficients depend on m alone (H[S] on S
+    linearly), and m is the theory curve: (1) m with its dense output; (2) f, J, f1 and B at
+    ``refine`` points per accepted step of (1), interpolated by cubic splines, and S from them;
+    (3) H[S] at the same points with S of (2), interpolated, and mu. The steps of (1) resolve
+    m to ``rtol``, so the splines resolve the coefficients, which vary on m's time scales, to
+    ~(step/time scale)^4; the noise B, the costly coefficient, is evaluated once per point
+    instead of at every stage (held against ``integrate_direct`` in the tests)."""
+    n = expansion.n
+    times = np.asarray(times, dtype=float)
+    if len(times) == 1:
+        return (expansion.initial()[None, :], np.zeros((1, n, n)), np.zeros((1, n)),
+                np.zeros((1, n)), 0)
+    span = (times[0], times[-1])
+
+    def solve(rhs, y0, what):
+        sol = solve_ivp(rhs, span, y0, method="DOP853", dense_output=True, rtol=rtol, atol=atol)
+        if sol.status != 0:
+            raise NumericalError(sol.t[-1] if len(sol.t) else times[0],
+                                 "%s integration failed: %s" % (what, sol.message))
+        return sol
+
+    sol_m = solve(lambda t, m: expansion.drift(m), expansion.initial(), "theory")
+    edges = sol_m.t
+    nodes = np.concatenate([edges[:-1, None] + np.diff(edges)[:, None]
+                            * (np.arange(refine) / refine)[None, :]]).ravel()
+    nodes = np.unique(np.concatenate([nodes, [edges[-1]]]))
+    ms = sol_m.sol(nodes).T
+    zero = np.zeros((n, n))
+    coef = [expansion.coefficients(m, zero) for m in ms]
+    f = np.array([c[0] for c in coef])
+    J = np.array([c[1] for c in coef])
+    f1 = np.array([c[3] for c in coef])
+    B = np.array([c[4] for c in coef])
+    for i, x in enumerate((f, J, f1, B)):
+        if not np.all(np.isfinite(x)):
+            raise NumericalError(nodes[np.argmax(~np.isfinite(x).reshape(len(nodes), -1).all(1))],
+                                 "non-finite fluctuation coefficients")
+    spl_JB = CubicSpline(nodes, np.concatenate([J.reshape(len(nodes), -1),
+                                                B.reshape(len(nodes), -1)], 1))
+
+    def rhs_S(t, y):
+        c = spl_JB(t)
+        Jt, Bt = c[:n * n].reshape(n, n), c[n * n:].reshape(n, n)
+        S = y.reshape(n, n)
+        return (Jt @ S + S @ Jt.T + Bt).ravel()
+
+    sol_S = solve(rhs_S, np.zeros(n * n), "fluctuation")
+    Ss = sol_S.sol(nodes).T.reshape(-1, n, n)
+    Ss = 0.5 * (Ss + np.swapaxes(Ss, 1, 2))
+    HS = np.array([expansion.coefficients(m, S, noise=False)[2] for m, S in zip(ms, Ss)])
+    force = 0.5 * HS + f1 - 0.5 * np.einsum("tij,tj->ti", J, f)
+    spl_mu = CubicSpline(nodes, np.concatenate([J.reshape(len(nodes), -1), force, 0.5 * HS], 1))
+
+    def rhs_mu(t, y):
+        c = spl_mu(t)
+        Jt = c[:n * n].reshape(n, n)
+        return np.concatenate([Jt @ y[:n] + c[n * n:n * n + n], Jt @ y[n:] + c[n * n + n:]])
+
+    sol_mu = solve(rhs_mu, np.zeros(2 * n), "bias")
+    S = sol_S.sol(times).T.reshape(-1, n, n)
+    mus = sol_mu.sol(times).T
+    return (sol_m.sol(times).T, 0.5 * (S + np.swapaxes(S, 1, 2)), mus[:, :n], mus[:, n:],
+            2 * len(nodes))
+
+
+def integrate_direct(expansion, times, rtol=1e-8, atol=1e-11):
+    """m, S, mu and mu_H at ``times`` and the number of coefficient evaluations: one system, every coefficient at every stage (the
+    reference for ``integrate``)."""
+    n = expansion.n
+    times = np.asarray(times, dtype=float)
+    count = [0]
+
+    def rhs(t, y):
+        m, S, mu, muH = _unpack(y, n)
+        S = 0.5 * (S + S.T)
+        f, J, HS, f1, B = expansion.coefficients(m, S)
+        count[0] += 1
+        dS = J @ S + S @ J.T + B
+        dmu = J @ mu + 0.5 * HS + f1 - 0.5 * J @ f
+        out = _pack(f, dS, dmu, J @ muH + 0.5 * HS)
+        if not np.all(np.isfinite(out)):
+            raise NumericalError(t, "non-finite fluctuation coefficients")
+        return out
+
+    y0 = _pack(expansion.initial(), np.zeros((n, n)), np.zeros(n), np.zeros(n))
+    if len(times) == 1:
+        ys = y0[None, :]
+    else:
+        sol = solve_ivp(rhs, (times[0], times[-1]), y0, method="DOP853", t_eval=times,
+                        rtol=rtol, atol=atol)
+        if sol.status != 0:
+            raise NumericalError(sol.t[-1] if len(sol.t) else times[0],
+                                 "fluctuation integration failed: %s" % sol.message)
+        ys = sol.y.T
+    m = ys[:, :n]
+    S = ys[:, n:n + n * n].reshape(-1, n, n)
+    S = 0.5 * (S + np.swapaxes(S, 1, 2))
+    mu, muH = ys[:, n + n * n:2 * n + n * n], ys[:, 2 * n + n * n:]
+    return m, S, mu, muH, count[0]
+
+
+def propagate(expansion, m, S, mu):
+    """{name: (value, std, bias)} of every observable at the finite D: std = sqrt(g^T S g / D),
+    bias = (g . mu + H[S] / 2) / D from the family's (value, gradient g, H[S])."""
+    D = expansion.D
+    rows = [expansion.observables(m[i], S[i]) for i in range(len(m))]
+    out = {}
+    for name in rows[0]:
+        vals, stds, biases = [], [], []
+        for i, row in enumerate(rows):
+            v, g, hs = row[name]
+            var = np.einsum("...i,ij,...j->...", g, S[i], g)
+            vals.append(v)
+            stds.append(np.sqrt(np.clip(var, 0.0, None) / D))
+            biases.append((g @ mu[i] + 0.5 * hs) / D)
+        out[name] = (np.array(vals), np.array(stds), np.array(biases))
+    return out
+
+
+def bias_ratio(S, mu, D, cutoff=1e-3):
+    """r = sqrt(mu^T S^+ mu / D) per time: an O(1/D) shift mu/D of the order parameters in
+    units of their O(D^-1/2) spread (S^+ the pseudo-inverse on the directions whose variance is
+    at least ``cutoff`` x the largest); 0 where S vanishes (t = 0)."""
+    out = np.zeros(len(S))
+    for i in range(len(S)):
+        w, V = np.linalg.eigh(S[i])
+        top = w.max() if len(w) else 0.0
+        if not top > 0:
+            continue
+        keep = w > cutoff * top
+        proj = V[:, keep].T @ mu[i]
+        out[i] = np.sqrt(np.sum(proj ** 2 / w[keep]) / D)
+    return out
+
+
+def validity(ratio):
+    """Where the expansion holds (see the module docstring): up to the first time the ratio
+    exceeds VALID_RATIO, and never after (S and mu integrate the past)."""
+    return np.cumprod(ratio <= VALID_RATIO).astype(bool)
+
+
+def fluctuations(expansion, times, rtol=1e-9, atol=1e-12, error="error", direct=False):
+    """The finite-size band of ``expansion`` at ``times``: a dict with error_std, error_bias,
+    order_parameters_std and order_parameters_bias ({name: array shaped like the theory's
+    curve}, every observable of ``expansion.observables`` but the error), valid, and meta
+    (the error curve of the expansion's own integration, m, S, mu, timings). ``direct``: the
+    one-system reference integration instead of the three passes."""
+    t0 = time.perf_counter()
+    m, S, mu, muH, evals = (integrate_direct if direct else integrate)(expansion, times, rtol,
+                                                                         atol)
+    obs = propagate(expansion, m, S, mu)
+    err, std, bias = obs.pop(error)
+    ratio = bias_ratio(S, muH, expansion.D)
+    return {"error_std": std, "error_bias": bias,
+            "order_parameters_std": {k: v[1] for k, v in obs.items()},
+            "order_parameters_bias": {k: v[2] for k, v in obs.items()},
+            "valid": validity(ratio),
+            "meta": {"D": expansion.D, "evaluations": evals, "error": err, "bias_ratio": ratio,
+                     "fluctuations_s": time.perf_counter() - t0, "S": S, "mu": mu, "mu_H": muH,
+                     "m": m}}
+
+
+def of(exp, times=None, **options):
+    """The finite-size band of any experiment whose family has a ``fluctuations`` module
+    (odedyn.committee.fluctuations, odedyn.autoencoder.fluctuations): that module's
+    ``fluctuations(exp, times, **options)``; a ConfigError naming the kind otherwise."""
+    import importlib
+    from .errors import ConfigError
+    package = type(exp).__module__.rsplit(".", 1)[0]
+    try:
+        module = importlib.import_module(package + ".fluctuations")
+    except ModuleNotFoundError:
+        kind = getattr(exp, "config", {}).get("model", {}).get("kind", package.rsplit(".", 1)[-1])
+        raise ConfigError("model.kind", kind, "has no finite-size expansion (committee and "
+                          "autoencoder have)") from None
+    return module.fluctuations(exp, times, **options)
