@@ -262,10 +262,7 @@ def cmd_compare(args):
     paths = {}
     if args.out and len(sim.t):
         from .plotting import comparison_figure, save as save_figure
-        fig = comparison_figure(theory, sim, exp.error_name, exp.order_parameter_names[:2]
-                                or exp.observable_names[:2],
-                                title="%s: theory vs simulation (D = %d)" % (name, exp.D),
-                                time_label=exp.time_label)
+        fig = comparison_figure(theory, sim, exp, name)
         png, pdf = save_figure(fig, args.out, name + "-compare")
         npz, sidecar = save(os.path.join(args.out, name + "-compare.npz"),
                             _arrays(theory, "theory_") | _arrays(sim, "sim_"),
@@ -390,7 +387,19 @@ def build_parser():
     return ap
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """A warning as one line on stderr: ``odedyn: warning: MESSAGE``."""
+    print("odedyn: warning: %s" % message, file=sys.stderr if file is None else file, flush=True)
+
+
 def main(argv=None):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _main(argv)
+
+
+def _main(argv):
     args = build_parser().parse_args(argv)
     for key in ("seeds", "D", "workers"):
         val = getattr(args, key, None)

@@ -42,6 +42,8 @@ class Experiment:
 
     #: name of the error curve in Trajectory.curves and in the JSON output
     error_name = "error"
+    #: what the error curve is, for figures (default: error_name)
+    error_label = None
     #: curves reported under "order_parameters" in the JSON output
     order_parameter_names = ()
     #: other observables, reported under "observables" in the JSON output

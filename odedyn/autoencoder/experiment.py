@@ -60,6 +60,7 @@ class Experiment(BaseExperiment):
     weight_arrays = {"W": "W0", "V": "V0", "b": "b0"}
     default_solver = Dopri5()
     error_name = "error"
+    error_label = "reconstruction error"
     order_parameter_names = ("Q", "R", "T", "T0", "b")
 
     @classmethod
@@ -89,7 +90,8 @@ class Experiment(BaseExperiment):
     def theory_curve(self, times, progress=True):
         grouping = self.grouping()
         traj = theory.integrate(self.model, self.initial_state(grouping), grouping, times,
-                                self.solver, progress)
+                                self.solver, progress,
+                                euler_step=self.time_step if self.large_size_limit else None)
         traj.meta["diagnostics"]["binning_error"] = grouping.binning_error
         return traj
 

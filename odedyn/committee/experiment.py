@@ -58,6 +58,7 @@ class Experiment(BaseExperiment):
     weight_arrays = {"W": "W0", "v": "v0", "W_teacher": "W_teacher", "A": "A"}
     default_solver = Dopri5()
     error_name = "error"
+    error_label = r"generalisation error $\epsilon_g$"
     order_parameter_names = ("Q", "R", "T", "v")
 
     @classmethod
@@ -79,7 +80,8 @@ class Experiment(BaseExperiment):
 
     def theory_curve(self, times, progress=True):
         Q, R, T, v = self.initial_order_parameters()
-        return theory.integrate(self.model, Q, R, T, v, self.A, times, self.solver, progress)
+        return theory.integrate(self.model, Q, R, T, v, self.A, times, self.solver, progress,
+                                euler_step=self.time_step if self.large_size_limit else None)
 
     # ------------------------------------------------------------ simulation companion
     def sim_start(self, seed):
