@@ -183,3 +183,39 @@ def test_every_online_sgd_family_checks_its_stability():
             assert found and found["checked"] and not found["unstable"], kind
         else:
             assert found is None, kind
+
+
+# ---------------------------------------------------------------- stated defaults
+def tol(x):
+    return ("%.0e" % x).replace("e-0", "e-")
+
+
+def test_readme_states_each_familys_solver_as_the_code_has_it():
+    """The README's CONFIG table: each kind's default [solver] is its family's
+    ``default_solver``, and the methods its row names are the ones its CONFIG accepts."""
+    import tomllib
+    from odedyn import families, integrate
+    from odedyn.config import experiment_from_dict
+    from odedyn.errors import ConfigError
+    from tiny_configs import KINDS, TINY
+    readme = open(os.path.join(ROOT, "README.md")).read()
+    every = integrate.METHODS + integrate.FIXED
+    for kind in KINDS:
+        solver = families.family(kind).default_solver
+        row = next((line for line in readme.splitlines()
+                    if line.startswith("| `%s` | " % kind)), None)
+        assert row is not None, "no README row for %s" % kind
+        assert row.startswith("| `%s` | %s, rtol %s, atol %s (" % (
+            kind, solver.method, tol(solver.rtol), tol(solver.atol))), row
+        accepted = []
+        for method in every:
+            cfg = tomllib.loads(TINY[kind])
+            cfg["solver"] = {"method": method} | ({"dt": 0.01} if method in integrate.FIXED
+                                                  else {})
+            try:
+                experiment_from_dict(cfg)
+                accepted.append(method)
+            except ConfigError:
+                pass
+        named = [m for m in every if " %s" % m in row.replace(",", " ").replace(";", " ")]
+        assert sorted(named) == sorted(accepted), (kind, named, accepted)
