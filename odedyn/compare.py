@@ -106,14 +106,13 @@ def judge(summary, large_size_limit):
     """Each observable's verdict (module docstring) and the comparison's (the worst), with the
     reasons SGD left the theory's regime (``summary["regime"]``)."""
     regime = list(summary.get("sgd_stability", []))
+    spread = {}
     for name, v in summary["deviation"].items():
         v["verdict"] = "agrees" if v["max_z"] <= v["z_limit"] else "deviates"
         bound = v.get("spread_bound")
         if large_size_limit and bound is not None and bound > SPREAD_LIMIT:
             v["verdict"] = "outside"
-            regime.append("%s: the seeds spread by %.3g times its scale, sqrt(D) sd / scale >= "
-                          "%.3g (95%% bound) where the O(1/sqrt D) fluctuations of a large-D "
-                          "theory stay below %g" % (name, v["spread"], bound, SPREAD_LIMIT))
+            spread[name] = v
         p, dp = v.get("size_exponent") or (None, None)
         if v["verdict"] == "deviates" and p is not None:
             if p + 2 * dp < 0.5:
@@ -123,6 +122,13 @@ def judge(summary, large_size_limit):
                               % (name, p, dp))
             elif p - 2 * dp > 0.5:
                 v["verdict"] = "finite size"
+    if spread:
+        regime.append("%s: the seeds spread by %s times the scale, sqrt(D) sd / scale >= %s (95%% "
+                      "bound) where the O(1/sqrt D) fluctuations of a large-D theory stay below "
+                      "%g" % (", ".join(spread), ", ".join("%.3g" % v["spread"] for v in
+                                                           spread.values()),
+                              ", ".join("%.3g" % v["spread_bound"] for v in spread.values()),
+                              SPREAD_LIMIT))
     summary["regime"] = regime
     worst = max((VERDICTS.index(v["verdict"]) for v in summary["deviation"].values()),
                 default=0)
@@ -133,7 +139,6 @@ def judge(summary, large_size_limit):
 def notes(summary, large_size_limit=True):
     """What the numbers of a comparison can and cannot say, as sentences."""
     out = []
-    devs = summary["deviation"].values()
     if summary["seeds"] < FEW_SEEDS:
         out.append("only %d seeds: their standard errors are themselves uncertain (by ~%d%%), "
                    "so the chance bound on deviations in SE is wide; use %d or more"
@@ -141,36 +146,50 @@ def notes(summary, large_size_limit=True):
                       FEW_SEEDS))
     if summary["regime"]:
         out.append("SGD left the regime the theory describes: " + "; ".join(summary["regime"]))
-    finite = {n: v["size_exponent"] for n, v in summary["deviation"].items()
-              if v["verdict"] == "finite size"}
-    if finite:
-        one = [n for n, (p, dp) in finite.items() if abs(p - 1) <= 2 * dp or p > 1]
-        out.append("%s: beyond chance, and %s with D (measured again at D/2: %s)%s" % (
-            ", ".join(finite), "falling" if len(finite) > 1 else "falls",
-            ", ".join("D^-%.2f+-%.2f" % pe for pe in finite.values()),
-            ": the O(1/D) bias of SGD at finite D, which the seeds resolve, not a defect of the "
-            "D -> infinity theory (README: 'Reading a comparison')" if len(one) == len(finite)
-            else ": a finite-size effect"))
-    unresolved = {n: v for n, v in summary["deviation"].items() if v["verdict"] == "deviates"}
-    if unresolved and not large_size_limit:
-        out.append("%s: beyond chance; this family's theory is exact at the simulation's size "
-                   "up to the learning rule's discreteness (its step), so the deviation "
-                   "measures that discreteness (or a defect), not a finite size"
-                   % ", ".join(unresolved))
-    elif unresolved:
-        tested = {n: v["size_exponent"] for n, v in unresolved.items()
-                  if (v.get("size_exponent") or (None,))[0] is not None}
-        if tested:
-            out.append("%s: beyond chance; measured again at D/2 %s, which cannot tell a "
-                       "1/D bias (exponent 1) from a deviation that stays (0): more seeds "
-                       "would" % (", ".join(tested), ", ".join(
-                           "falls as D^-%.2f+-%.2f" % pe for pe in tested.values())))
-        rest = [n for n in unresolved if n not in tested]
-        if rest:
-            out.append("%s: beyond chance, not measured again at D/2 (%s)" % (
-                ", ".join(rest), summary.get("size_test", {}).get("why", "no size test")))
+    by_verdict = {}
+    for name, v in summary["deviation"].items():
+        by_verdict.setdefault(v["verdict"], {})[name] = v
+    out += _finite_size_notes(by_verdict.get("finite size", {}))
+    out += _deviation_notes(by_verdict.get("deviates", {}), large_size_limit,
+                            summary.get("size_test", {}).get("why", "no size test"))
     if summary.get("interrupted"):
         out.append("interrupted: some times rest on fewer seeds (n_seeds)")
+    return out
+
+
+def _finite_size_notes(finite):
+    """The O(1/D) note, where every finite-size exponent is consistent with 1."""
+    if not finite:
+        return []
+    exps = [v["size_exponent"] for v in finite.values()]
+    one = all(abs(p - 1) <= 2 * dp or p > 1 for p, dp in exps)
+    return ["%s: beyond chance, and falling with D (measured again at D/2: %s): %s" % (
+        ", ".join(finite), ", ".join("D^-%.2f+-%.2f" % tuple(pe) for pe in exps),
+        "the O(1/D) bias of SGD at finite D, which the seeds resolve, not a defect of the "
+        "D -> infinity theory (README: 'Reading a comparison')" if one
+        else "a finite-size effect")]
+
+
+def _deviation_notes(deviating, large_size_limit, why_untested):
+    """What a deviation beyond chance that is not a finite size can mean."""
+    if not deviating:
+        return []
+    if not large_size_limit:
+        return ["%s: beyond chance; this family's theory is exact at the simulation's size up "
+                "to the learning rule's discreteness (its step), so the deviation measures "
+                "that discreteness (or a defect), not a finite size" % ", ".join(deviating)]
+    tested = {n: v["size_exponent"] for n, v in deviating.items()
+              if (v.get("size_exponent") or (None,))[0] is not None}
+    out = []
+    if tested:
+        out.append("%s: beyond chance; measured again at D/2 %s, which cannot tell a 1/D bias "
+                   "(exponent 1) from a deviation that stays (0): more seeds would" % (
+                       ", ".join(tested), ", ".join("falls as D^-%.2f+-%.2f" % tuple(pe)
+                                                    for pe in tested.values())))
+    rest = [n for n in deviating if n not in tested]
+    if rest:
+        out.append("%s: beyond chance, not measured again at D/2 (%s)"
+                   % (", ".join(rest), why_untested))
     return out
 
 
@@ -184,8 +203,8 @@ def summary_lines(summary):
         rel = "-" if v["max_rel"] is None else "%.2g%%" % (100 * v["max_rel"])
         spread = "-" if v["spread"] is None else "%.2g%%" % (100 * v["spread"])
         verdict = v["verdict"]
-        if v.get("size_exponent", (None,))[0] is not None:
-            verdict += " (D^-%.2f+-%.2f)" % v["size_exponent"]
+        if (v.get("size_exponent") or (None,))[0] is not None:
+            verdict += " (D^-%.2f+-%.2f)" % tuple(v["size_exponent"])
         lines.append("  %-20s %10.3g %9s %9.3g %8.3g %8s  %s"
                      % (name, v["max_abs"], rel, v["max_z"], v["z_limit"], spread, verdict))
     lines.append("verdict: %s" % summary["verdict"])

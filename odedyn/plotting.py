@@ -280,9 +280,10 @@ def _drawn(names, sim):
 def _comparison_panel(ax, theory, sim, names, time_label, ylabel):
     """Every entry of ``names``, or their summaries (see comparison_figure)."""
     time_axis(ax, label=time_label)
-    series = [s for n in names for s in _entries(n, theory, sim)]
-    if len(series) > MAX_LINES:
-        series = [s for n in names for s in _summaries(n, theory, sim)]
+    for detail in ("all", "diagonal", "none"):
+        series = [s for n in names for s in _summaries(n, theory, sim, detail)]
+        if len(series) <= MAX_LINES:
+            break
     every = max(1, len(sim.t) // 30)
     for i, (label, th, mean, sem, band) in enumerate(series):
         c = COLORS[i % len(COLORS)] if len(series) > 1 else "k"
@@ -321,24 +322,33 @@ def _entries(name, theory, sim):
     return out
 
 
-def _summaries(name, theory, sim):
-    """(label, theory mean, simulation mean, its standard error, theory band) over the
-    diagonal and over the other entries of a square matrix, over all entries otherwise; the
-    standard error of an average over entries from the per-seed curves when there are any."""
+def _summaries(name, theory, sim, detail):
+    """The series of ``name``: every entry (``detail`` "all"); the diagonal entries of a square
+    matrix and a summary of the others ("diagonal"); or summaries only ("none"): (label,
+    theory mean, simulation mean, its standard error, theory band) over the diagonal and over
+    the other entries of a square matrix, over all entries otherwise; the standard error of an
+    average over entries from the per-seed curves when there are any."""
     th = np.asarray(theory[name], dtype=float)
-    n = th.shape[0]
-    if th.ndim == 1:
+    if detail == "all" or th.ndim == 1:
         return _entries(name, theory, sim)
-    flat = th.reshape(n, -1)
-    if th.ndim == 3 and th.shape[1] == th.shape[2]:
-        k = th.shape[1]
-        diag = np.eye(k, dtype=bool)
-        off = np.triu(~diag) if _symmetric(th) else ~diag
-        sets = [(diag.ravel(), "%s[k, k], k = 1..%d" % (name, k)),
-                (off.ravel(), "%s[k, l], k %s l" % (name, "<" if _symmetric(th) else "≠"))]
-    else:
-        sets = [(np.ones(flat.shape[1], bool), "%s, all %d entries" % (name, flat.shape[1]))]
-    return [_summary(name, theory, sim, pick, label) for pick, label in sets if pick.any()]
+    flat = th.reshape(th.shape[0], -1)
+    label = name.replace("_", " ")
+    if not (th.ndim == 3 and th.shape[1] == th.shape[2]):
+        return [_summary(name, theory, sim, np.ones(flat.shape[1], bool),
+                         "%s, all %d entries" % (label, flat.shape[1]))]
+    k = th.shape[1]
+    diag = np.eye(k, dtype=bool)
+    off = np.triu(~diag) if _symmetric(th) else ~diag
+    rest = [_summary(name, theory, sim, off.ravel(), "%s[k, l], k %s l" % (
+        label, "<" if _symmetric(th) else "≠"))] if off.any() else []
+    if detail == "diagonal":
+        return [e for e in _entries(name, theory, sim) if _is_diagonal(e[0])] + rest
+    return [_summary(name, theory, sim, diag.ravel(), "%s[k, k], k = 1..%d" % (label, k))] + rest
+
+
+def _is_diagonal(label):
+    idx = label[label.index("[") + 1:-1].split(", ")
+    return len(set(idx)) == 1
 
 
 def _summary(name, theory, sim, pick, label):

@@ -170,6 +170,22 @@ def test_integrate_does_not_warn_on_the_readme_example(capsys):
     assert "warning" not in captured.err
 
 
+@pytest.mark.parametrize("lr,unstable", [(5.0, False), (50.0, True)])
+def test_committee_stability_limit(tmp_path, capsys, lr, unstable):
+    """erf committee K = M = 2 at D = 100: lr = 50 puts an eigenvalue (-1225 at t = 0) below
+    -2D = -200; lr = 5 (-12) does not."""
+    text = open(os.path.join(ROOT, "examples", "committee_erf.toml")).read()
+    text = text.replace("lr = 1.0", "lr = %r" % lr).replace("D = 1000", "D = 100")
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    assert main(["integrate", str(path), "--json"]) == 0
+    captured = capsys.readouterr()
+    found = json.loads(captured.out)["diagnostics"]["sgd_stability"]
+    assert bool(found["unstable"]) == unstable
+    assert (found["stiffest"]["eigenvalue"][0] < -200) == unstable
+    assert ("odedyn: warning:" in captured.err) == unstable
+
+
 def test_every_online_sgd_family_checks_its_stability():
     """Every family whose theory is a large-D limit (online SGD, t = steps / D) reports the
     check in its theory record."""

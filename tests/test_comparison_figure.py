@@ -66,6 +66,15 @@ def test_small_matrices_show_every_entry_by_its_indices():
     plt.close(fig)
 
 
+def test_three_by_three_shows_the_diagonal_and_summarises_the_rest():
+    fig = comparison_figure(*matrices({"Q": (3, 3), "R": (3, 3)}),
+                            declared(order_parameter_names=("Q", "R")))
+    names = labels(fig.axes[1])
+    assert names[:4] == ["Q[1, 1]", "Q[2, 2]", "Q[3, 3]", "Q[k, l], k < l: mean (band: range)"]
+    assert names[4:7] == ["R[1, 1]", "R[2, 2]", "R[3, 3]"] and len(names) == MAX_LINES
+    plt.close(fig)
+
+
 def test_a_non_square_overlap_matrix():
     """Committee with K = 4 students and M = 2 teachers (examples/committee_schedule.toml):
     the old figure took R's diagonal and failed (IndexError)."""
