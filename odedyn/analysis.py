@@ -25,6 +25,7 @@ between the two output times that bracket the crossing (exact for an exponential
 later time where either value is not positive); the first time if it starts there; NaN if it
 never gets there.
 """
+import time
 import warnings
 from dataclasses import dataclass
 
@@ -198,8 +199,9 @@ def euler_stability(rhs, t, ys, step, n_times=CHECKED_TIMES, limit=DENSE_LIMIT,
     (|1 + step lambda| > 1 beyond the eigenvalue's error bound), SGD leaves the curve. Checks
     ``n_times`` output times spread over the curve (the last included) with a dense Jacobian;
     skipped for states of more than ``limit`` entries. Warns (NumericalWarning, naming ``key``)
-    at the first unstable time; returns what it found (JSON values) for the run's
-    diagnostics."""
+    at the first unstable time; returns what it found (JSON values: the times checked, the
+    unstable modes, the stiffest damped one, the seconds it took) for the run's diagnostics."""
+    start = time.perf_counter()
     ys = np.asarray(ys, dtype=float)
     n = ys.shape[1]
     if n > limit:
@@ -220,6 +222,7 @@ def euler_stability(rhs, t, ys, step, n_times=CHECKED_TIMES, limit=DENSE_LIMIT,
         if factor.max() > 1:
             j = int(np.argmax(factor))
             found["unstable"].append(_mode(t[i], w[damped[j]], factor[j]))
+    found["check_s"] = time.perf_counter() - start
     if found["unstable"]:
         first = found["unstable"][0]
         lam = complex(*first["eigenvalue"])

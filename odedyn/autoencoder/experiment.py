@@ -90,10 +90,12 @@ class Experiment(BaseExperiment):
     def theory_curve(self, times, progress=True):
         grouping = self.grouping()
         traj = theory.integrate(self.model, self.initial_state(grouping), grouping, times,
-                                self.solver, progress,
-                                euler_step=self.time_step if self.large_size_limit else None)
+                                self.solver, progress)
         traj.meta["diagnostics"]["binning_error"] = grouping.binning_error
         return traj
+
+    def theory_flow(self, traj):
+        return theory.equations(self.model, self.grouping())[0], traj.arrays["state"]
 
     # ------------------------------------------------------------ simulation companion
     def _sim_constants(self):

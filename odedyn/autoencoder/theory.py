@@ -49,19 +49,15 @@ def equations(model, grouping):
     return rhs, observe
 
 
-def integrate(model, y0, grouping, times, solver=None, progress=True, euler_step=None):
+def integrate(model, y0, grouping, times, solver=None, progress=True):
     """The theory curve from the state ``y0``: a Trajectory with the reconstruction error and
-    every order parameter at ``times`` (``solver``: odedyn.integrate's, default Dopri5). With
-    ``euler_step`` (1/D), the diagnostics say whether online SGD, the Euler map of these
-    equations with that step, is stable along the curve (odedyn.analysis.euler_stability,
-    which warns where it is not)."""
+    every order parameter at ``times`` (``solver``: odedyn.integrate's, default Dopri5), and
+    the state itself in its arrays (``state`` at every time, ``final_state``)."""
     rhs, observe = equations(model, grouping)
     sol = solve(rhs, y0, times, solver, observe=observe, progress=progress)
-    diagnostics = {"groups": int(grouping.size)}
-    if euler_step is not None:
-        diagnostics["sgd_stability"] = analysis.euler_stability(rhs, sol.t, sol.y, euler_step)
-    return Trajectory(sol.t, sol.curves, sol.record() | {"diagnostics": diagnostics},
-                      {"final_state": sol.y[-1].copy()})
+    return Trajectory(sol.t, sol.curves,
+                      sol.record() | {"diagnostics": {"groups": int(grouping.size)}},
+                      {"state": sol.y, "final_state": sol.y[-1].copy()})
 
 
 def fixed_point(model, y_guess, grouping, groups, tol=1e-10):

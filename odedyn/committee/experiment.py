@@ -80,8 +80,12 @@ class Experiment(BaseExperiment):
 
     def theory_curve(self, times, progress=True):
         Q, R, T, v = self.initial_order_parameters()
-        return theory.integrate(self.model, Q, R, T, v, self.A, times, self.solver, progress,
-                                euler_step=self.time_step if self.large_size_limit else None)
+        return theory.integrate(self.model, Q, R, T, v, self.A, times, self.solver, progress)
+
+    def theory_flow(self, traj):
+        n = len(traj.t)
+        states = np.concatenate([np.reshape(traj[k], (n, -1)) for k in ("Q", "R", "v")], axis=1)
+        return theory.equations(self.model, traj["T"][0], self.A), states
 
     # ------------------------------------------------------------ simulation companion
     def sim_start(self, seed):

@@ -2,11 +2,9 @@
 derivations/committee_averages.py, generated into odedyn._generated.committee_averages with
 the compiled integrator beside them) integrated through the shared front door
 odedyn.integrate.solve, restarting at the jumps of a step schedule. Owns: the right-hand side
-with its arguments (``equations``) and the theory curve (``integrate``, with the stability of
-SGD along it)."""
+with its arguments (``equations``) and the theory curve (``integrate``)."""
 import numpy as np
 
-from .. import analysis
 from .._generated import committee_averages as ca
 from ..integrate import Compiled, solve
 from ..results import Trajectory
@@ -33,21 +31,14 @@ def equations(model, T, A):
     return Compiled(ca, args, status, trouble)
 
 
-def integrate(model, Q0, R0, T, v0, A, times, solver=None, progress=True, euler_step=None):
+def integrate(model, Q0, R0, T, v0, A, times, solver=None, progress=True):
     """Trajectory of the order parameters and the error at ``times`` from (Q0, R0, v0)
-    (``solver``: odedyn.integrate's, default Dopri5 on the compiled right-hand side). With
-    ``euler_step`` (1/D), the diagnostics say whether online SGD, the Euler map of these
-    equations with that step, is stable along the curve (odedyn.analysis.euler_stability,
-    which warns where it is not)."""
+    (``solver``: odedyn.integrate's, default Dopri5 on the compiled right-hand side)."""
     T = np.asarray(T, dtype=float)
-    rhs = equations(model, T, A)
-    sol = solve(rhs, model.state(Q0, R0, v0), times, solver,
+    sol = solve(equations(model, T, A), model.state(Q0, R0, v0), times, solver,
                 layout=model.layout, jumps=model.schedule.breakpoints(), progress=progress)
     Q, R, v = model.unpack(sol.y)
     err = np.array([model.error(Q[i], R[i], T, v[i], A) for i in range(len(sol.t))])
     curves = {"error": err, "Q": Q, "R": R,
               "T": np.broadcast_to(T, (len(sol.t),) + T.shape).copy(), "v": v}
-    diagnostics = {}
-    if euler_step is not None:
-        diagnostics["sgd_stability"] = analysis.euler_stability(rhs, sol.t, sol.y, euler_step)
-    return Trajectory(sol.t, curves, sol.record() | {"diagnostics": diagnostics})
+    return Trajectory(sol.t, curves, sol.record())
