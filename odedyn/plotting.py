@@ -285,18 +285,18 @@ def _comparison_panel(ax, theory, sim, names, time_label, ylabel):
         if len(series) <= MAX_LINES:
             break
     every = max(1, len(sim.t) // 30)
+    single = len(series) == 1
     for i, (label, th, mean, sem, band) in enumerate(series):
-        c = COLORS[i % len(COLORS)] if len(series) > 1 else "k"
-        theory_line(ax, theory.t, th, c, label)
+        c = "k" if single else COLORS[i % len(COLORS)]
+        theory_line(ax, theory.t, th, c, "theory" if single else label)
         if band is not None:
             mask = theory.t > 0
             ax.fill_between(theory.t[mask], band[0][mask], band[1][mask], color=c, alpha=0.15,
                             lw=0)
-        simulation_points(ax, sim.t, mean, sem, COLORS[0] if len(series) == 1 else c,
-                          every=every)
+        simulation_points(ax, sim.t, mean, sem, COLORS[0] if single else c, every=every,
+                          label="simulation" if single else None)
     ax.set_ylabel("\n".join(textwrap.wrap(ylabel, 34)))
-    if len(series) > 1:
-        ax.legend(ncol=2 if len(series) > 4 else 1, fontsize=7)
+    ax.legend(ncol=2 if len(series) > 4 else 1, fontsize=7)
 
 
 def _entry_name(name, idx):
