@@ -39,7 +39,7 @@ EPS = float(np.finfo(float).eps)
 FD_STEP = EPS ** (1.0 / 3.0)
 #: largest state whose dense Jacobian ``euler_stability`` takes (4 n evaluations and an n x n
 #: eigenproblem per checked time)
-DENSE_LIMIT = 400
+DENSE_LIMIT = 200
 #: output times ``euler_stability`` checks
 CHECKED_TIMES = 6
 
@@ -170,10 +170,18 @@ def eigen(J, error=None):
     bound = np.zeros(len(w))
     size = float(np.linalg.norm(error, "fro")) if error is not None else 0.0
     if size > 0:
+        bound = np.linalg.norm(V, axis=0) * np.linalg.norm(left, axis=1) * size   # simple ones
         for cluster in _clusters(w):
-            P = V[:, cluster] @ left[cluster, :]
-            bound[cluster] = np.linalg.norm(P, 2) * size
+            if len(cluster) > 1:
+                bound[cluster] = _projector_norm(V[:, cluster], left[cluster, :]) * size
     return Eigen(w, V, left, bound)
+
+
+def _projector_norm(right, left):
+    """|right @ left|_2 from the c x c Gram matrices: the largest eigenvalue of
+    (right^H right)(left left^H) is its square (|v| |u| for a simple eigenvalue)."""
+    gram = (right.conj().T @ right) @ (left @ left.conj().T)
+    return float(np.sqrt(np.max(np.abs(np.linalg.eigvals(gram)))))
 
 
 def _clusters(w):
