@@ -207,7 +207,12 @@ def summary_lines(summary):
             verdict += " (D^-%.2f+-%.2f)" % tuple(v["size_exponent"])
         lines.append("  %-20s %10.3g %9s %9.3g %8.3g %8s  %s"
                      % (name, v["max_abs"], rel, v["max_z"], v["z_limit"], spread, verdict))
-    lines.append("verdict: %s" % summary["verdict"])
+    groups = {}
+    for name, v in summary["deviation"].items():
+        groups.setdefault(v["verdict"], []).append(name)
+    lines.append("verdict: %s (%s)" % (summary["verdict"], "; ".join(
+        "%s: %s" % (verdict, ", ".join(groups[verdict]))
+        for verdict in reversed(VERDICTS) if verdict in groups)))
     return lines + ["note: " + n for n in summary["notes"]]
 
 
