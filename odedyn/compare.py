@@ -10,7 +10,8 @@ and in standard errors of the mean (``max_z``), beside the largest value chance 
 entries compared, Bonferroni), and the seed-to-seed spread (standard deviation over seeds
 relative to the scale). Its verdict says one of
 
-* ``agrees``: no deviation beyond chance;
+* ``within chance``: no deviation beyond what chance gives at this number of seeds (with few
+  seeds that can be a large one);
 * ``finite size``: beyond chance, in a family whose theory is the large-D limit, and
   shrinking with D faster than the noise of the mean alone would when measured again at D/2
   (``size_exponent`` (p, dp) of max_abs ~ D^-p: p - 2 dp > 1/2; the O(1/D) bias when p is
@@ -39,7 +40,7 @@ SPREAD_LIMIT = 5.0
 #: the smallest D/2 the size test runs at
 MIN_TEST_SIZE = 16
 #: verdicts, from best to worst
-VERDICTS = ("agrees", "finite size", "deviates", "outside")
+VERDICTS = ("within chance", "finite size", "deviates", "outside")
 
 
 # ------------------------------------------------------------ per observable
@@ -108,7 +109,7 @@ def judge(summary, large_size_limit):
     regime = list(summary.get("sgd_stability", []))
     spread = {}
     for name, v in summary["deviation"].items():
-        v["verdict"] = "agrees" if v["max_z"] <= v["z_limit"] else "deviates"
+        v["verdict"] = "within chance" if v["max_z"] <= v["z_limit"] else "deviates"
         bound = v.get("spread_bound")
         if large_size_limit and bound is not None and bound > SPREAD_LIMIT:
             v["verdict"] = "outside"
