@@ -4,6 +4,7 @@ erf network is located as a fixed point of the order-parameter equations (bulk d
 with the eigenvalues of the Jacobian there showing that it is stable."""
 import numpy as np
 
+from odedyn.autoencoder import theory as ae_theory
 from odedyn.autoencoder.experiment import configure, pca_errors
 from odedyn.compare import compare
 from odedyn.figures import figure_main
@@ -39,8 +40,9 @@ def make(out_dir, quick=False):
             m, off = exp.model.layout(grouping)
             y0[off[bulk]:off[bulk + 1]] = 0.0
             spikes = [g for g in range(grouping.size) if g != bulk]
-            y_star, err_star, eig = exp.model.fixed_point(y0, grouping, spikes)
+            y_star, err_star, eig, bound = ae_theory.fixed_point(exp.model, y0, grouping, spikes)
             numbers["fixed_point"] = {"error": err_star, "max_jacobian_eigenvalue": float(eig.real.max()),
+                                      "eigenvalue_error": bound,
                                       "pca_error": pca_errors(exp.spectrum, 2)[2]}
             ax.axhline(err_star, ls=":", color=COLORS[i], lw=1)
             ax.text(theory.t[-1], err_star, "fixed point ", ha="right", va="bottom", fontsize=7,

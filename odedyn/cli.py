@@ -265,10 +265,7 @@ def cmd_compare(args):
     paths = {}
     if args.out and len(sim.t):
         from .plotting import comparison_figure, save as save_figure
-        fig = comparison_figure(theory, sim, exp.error_name, exp.order_parameter_names[:2]
-                                or exp.observable_names[:2],
-                                title="%s: theory vs simulation (D = %d)" % (name, exp.D),
-                                time_label=exp.time_label)
+        fig = comparison_figure(theory, sim, exp, name)
         png, pdf = save_figure(fig, args.out, name + "-compare")
         npz, sidecar = save(os.path.join(args.out, name + "-compare.npz"),
                             _arrays(theory, "theory_") | _arrays(sim, "sim_"),

@@ -1,80 +1,297 @@
 """Theory against simulation. Owns: running both from the same initial network at the same
-times, the deviation summary (per observable: the largest deviation in absolute terms, relative
-to the observable's range and in standard errors of the simulation mean, with a word on what
-those numbers can mean), and finite-size scaling of the theory-simulation distance."""
+times, the deviation summary and its verdict, and finite-size scaling of the
+theory-simulation distance.
+
+The summary (README, "Reading a comparison"), per observable over the output times after the
+first: the largest |theory - simulation mean| (``max_abs``), that relative to the observable's
+scale (``scale``: the RMS of the theory curve over times and entries, else of the simulation's)
+and in standard errors of the mean (``max_z``), beside the largest value chance gives
+(``z_limit``: Student's t with seeds - 1 degrees of freedom at 5% over all the times and
+entries compared, Bonferroni), and the seed-to-seed spread (standard deviation over seeds
+relative to the scale). Its verdict says one of
+
+* ``within chance``: no deviation beyond what chance gives at this number of seeds (with few
+  seeds that can be a large one);
+* ``finite size``: beyond chance, in a family whose theory is the large-D limit, and
+  shrinking with D faster than the noise of the mean alone would when measured again at D/2
+  (``size_exponent`` (p, dp) of max_abs ~ D^-p: p - 2 dp > 1/2; the O(1/D) bias when p is
+  consistent with 1);
+* ``deviates``: beyond chance where that test cannot tell (|p - 1/2| <= 2 dp) or cannot be made
+  (a family whose theory is exact at the simulation's size, a size fixed by the CONFIG);
+* ``outside``: SGD left the regime the theory describes: its Euler map is unstable along the
+  theory curve (odedyn.analysis.euler_stability), the seeds spread far beyond the O(1/sqrt D)
+  fluctuations of a large-D theory (even the 95% lower confidence bound of sqrt(D) sd / scale
+  exceeds SPREAD_LIMIT), or the deviation does not shrink with D (p + 2 dp < 1/2: slower than
+  even the noise of the mean would); an SGD run that blows up stops the comparison
+  (NumericalError).
+"""
 import numpy as np
+
+from .errors import ConfigError, NumericalError
 
 #: below this many seeds a standard error is itself uncertain by more than ~35%
 FEW_SEEDS = 5
+#: the family-wise error rate of the chance bounds (z_limit, the spread's confidence bound)
+ALPHA = 0.05
+#: sqrt(D) x (seed-to-seed standard deviation) / scale beyond which the spread is not the
+#: O(1/sqrt D) fluctuation of a large-D theory (the shipped examples that follow their theory
+#: show 0.7 to 5: README, "Reading a comparison")
+SPREAD_LIMIT = 5.0
+#: the smallest D/2 the size test runs at
+MIN_TEST_SIZE = 16
+#: verdicts, from best to worst
+VERDICTS = ("within chance", "finite size", "deviates", "outside")
 
 
-def deviation(theory, sim, names):
-    """For each name, over the output times after the first: the largest |theory - mean|
-    ("max_abs"), that relative to the range the theory curve spans over time and entries
-    ("max_rel"; None for a constant curve), and the largest |theory - mean| / sem ("max_z";
-    entries with zero or undefined sem, e.g. times fewer than two seeds reached, are skipped). A
-    name whose simulation never varies (an untrained bias) is left out."""
+# ------------------------------------------------------------ per observable
+def deviation(theory, sim, names, D=None):
+    """{name: the numbers of the module docstring} for each name (see ``_observable``); a name
+    whose simulation never varies (an untrained bias) is left out."""
     out = {}
     for name in names:
-        th = np.asarray(theory[name], dtype=float)[: len(sim.t)]
-        mean, sem = np.asarray(sim[name], dtype=float), np.asarray(sim[name + "_sem"])
-        diff = np.abs(th - mean)[1:]
-        s = sem[1:]
-        ok = np.nan_to_num(s) > 0
-        if not ok.any():
-            continue
-        z = np.where(ok, diff / np.where(ok, s, 1.0), 0.0)
-        span = float(np.nanmax(th) - np.nanmin(th)) if np.isfinite(th).any() else 0.0
-        max_abs = float(np.nanmax(diff)) if diff.size else 0.0
-        out[name] = {"max_z": float(z.max()) if z.size else 0.0, "max_abs": max_abs,
-                     "max_rel": max_abs / span if span > 0 else None, "range": span}
+        v = _observable(np.asarray(theory[name], dtype=float)[: len(sim.t)],
+                        np.asarray(sim[name], dtype=float), np.asarray(sim[name + "_sem"]),
+                        _counts(sim), D)
+        if v is not None:
+            out[name] = v
     return out
 
 
-def notes(summary):
+def _counts(sim):
+    if "n_seeds" in sim.curves:
+        return np.asarray(sim["n_seeds"], dtype=float)
+    return np.full(len(sim.t), float(sim.meta.get("seeds", 0)))
+
+
+def _observable(th, mean, sem, count, D):
+    from scipy import stats
+    th, mean, sem = th[1:], mean[1:], np.nan_to_num(sem[1:])
+    n = np.broadcast_to(count[1:].reshape((-1,) + (1,) * (th.ndim - 1)), th.shape)
+    ok = (sem > 0) & (n > 1)
+    if not ok.any():
+        return None
+    diff = np.abs(th - mean)
+    scale = _rms(th) or _rms(mean)
+    at = np.unravel_index(np.nanargmax(np.where(np.isfinite(diff), diff, -1)), diff.shape)
+    z = np.where(ok, diff / np.where(ok, sem, 1.0), 0.0)
+    tests, dof = int(ok.sum()), float(n[ok].min() - 1)
+    sd = sem * np.sqrt(n)
+    low = np.sqrt(dof / stats.chi2.ppf(1 - ALPHA / tests, dof))   # sd's lower bound / sd
+    v = {"max_abs": float(diff[at]), "max_abs_se": float(sem[at]), "scale": scale,
+         "max_rel": float(diff[at]) / scale if scale else None,
+         "max_z": float(z.max()), "z_limit": float(stats.t.ppf(1 - ALPHA / (2 * tests), dof)),
+         "spread": float(sd[ok].max()) / scale if scale else None, "spread_bound": None}
+    if D and scale:
+        v["spread_bound"] = float(np.sqrt(D) * low * sd[ok].max() / scale)
+    return v
+
+
+def _rms(x):
+    x = x[np.isfinite(x)]
+    return float(np.sqrt(np.mean(x ** 2))) if x.size else 0.0
+
+
+def size_exponent(big, small):
+    """(p, dp): max_abs ~ D^-p from the deviations at D (``big``) and D/2 (``small``), and its
+    standard error from the standard errors at the two maxima."""
+    m1, m2 = big["max_abs"], small["max_abs"]
+    if not (m1 > 0 and m2 > 0):
+        return None, None
+    p = np.log2(m2 / m1)
+    dp = np.hypot(big["max_abs_se"] / m1, small["max_abs_se"] / m2) / np.log(2)
+    return float(p), float(dp)
+
+
+# ------------------------------------------------------------ the verdict
+def judge(summary, large_size_limit):
+    """Each observable's verdict (module docstring) and the comparison's (the worst), with the
+    reasons SGD left the theory's regime (``summary["regime"]``)."""
+    regime = list(summary.get("sgd_stability", []))
+    spread = {}
+    for name, v in summary["deviation"].items():
+        v["verdict"] = "within chance" if v["max_z"] <= v["z_limit"] else "deviates"
+        bound = v.get("spread_bound")
+        if large_size_limit and bound is not None and bound > SPREAD_LIMIT:
+            v["verdict"] = "outside"
+            spread[name] = v
+        p, dp = v.get("size_exponent") or (None, None)
+        if v["verdict"] == "deviates" and p is not None:
+            if p + 2 * dp < 0.5:
+                v["verdict"] = "outside"
+                regime.append("%s: the deviation does not shrink with D (max |theory - mean| "
+                              "~ D^-%.2f+-%.2f from D/2 to D; a finite size gives 1/2 to 1)"
+                              % (name, p, dp))
+            elif p - 2 * dp > 0.5:
+                v["verdict"] = "finite size"
+    if spread:
+        regime.append("%s: the seeds spread by %s times the scale, sqrt(D) sd / scale >= %s (95%% "
+                      "bound) where the O(1/sqrt D) fluctuations of a large-D theory stay below "
+                      "%g" % (", ".join(spread), ", ".join("%.3g" % v["spread"] for v in
+                                                           spread.values()),
+                              ", ".join("%.3g" % v["spread_bound"] for v in spread.values()),
+                              SPREAD_LIMIT))
+    summary["regime"] = regime
+    worst = max((VERDICTS.index(v["verdict"]) for v in summary["deviation"].values()),
+                default=0)
+    summary["verdict"] = "outside" if regime else VERDICTS[worst]
+    return summary
+
+
+def notes(summary, large_size_limit=True):
     """What the numbers of a comparison can and cannot say, as sentences."""
     out = []
     if summary["seeds"] < FEW_SEEDS:
         out.append("only %d seeds: their standard errors are themselves uncertain (by ~%d%%), "
-                   "so deviations in standard errors mean little; use %d or more"
+                   "so the chance bound on deviations in SE is wide; use %d or more"
                    % (summary["seeds"], round(100 / np.sqrt(2 * (summary["seeds"] - 1))),
                       FEW_SEEDS))
-    if summary.get("max_z", 0) > 4:
-        out.append("deviations of many standard errors where the network has converged are the "
-                   "O(1/D) bias of SGD at finite D, which the seeds resolve, not a defect of the "
-                   "D -> infinity theory (README: 'Reading a comparison'); the relative column "
-                   "says how large they are")
+    if summary["regime"]:
+        out.append("SGD left the regime the theory describes: " + "; ".join(summary["regime"]))
+    by_verdict = {}
+    for name, v in summary["deviation"].items():
+        by_verdict.setdefault(v["verdict"], {})[name] = v
+    out += _finite_size_notes(by_verdict.get("finite size", {}))
+    out += _deviation_notes(by_verdict.get("deviates", {}), large_size_limit,
+                            summary.get("size_test", {}).get("why", "no size test"))
     if summary.get("interrupted"):
         out.append("interrupted: some times rest on fewer seeds (n_seeds)")
     return out
 
 
+def _finite_size_notes(finite):
+    """The O(1/D) note, where every finite-size exponent is consistent with 1."""
+    if not finite:
+        return []
+    exps = [v["size_exponent"] for v in finite.values()]
+    one = all(abs(p - 1) <= 2 * dp or p > 1 for p, dp in exps)
+    return ["%s: beyond chance, and falling with D (measured again at D/2: %s): %s" % (
+        ", ".join(finite), ", ".join("D^-%.2f+-%.2f" % tuple(pe) for pe in exps),
+        "the O(1/D) bias of SGD at finite D, which the seeds resolve, not a defect of the "
+        "D -> infinity theory (README: 'Reading a comparison')" if one
+        else "a finite-size effect")]
+
+
+def _deviation_notes(deviating, large_size_limit, why_untested):
+    """What a deviation beyond chance that is not a finite size can mean."""
+    if not deviating:
+        return []
+    if not large_size_limit:
+        return ["%s: beyond chance; this family's theory is exact at the simulation's size up "
+                "to the learning rule's discreteness (its step), so the deviation measures "
+                "that discreteness (or a defect), not a finite size" % ", ".join(deviating)]
+    tested = {n: v["size_exponent"] for n, v in deviating.items()
+              if (v.get("size_exponent") or (None,))[0] is not None}
+    out = []
+    if tested:
+        out.append("%s: beyond chance; measured again at D/2 %s, which cannot tell a 1/D bias "
+                   "(exponent 1) from a deviation that stays (0): more seeds would" % (
+                       ", ".join(tested), ", ".join("falls as D^-%.2f+-%.2f" % tuple(pe)
+                                                    for pe in tested.values())))
+    rest = [n for n in deviating if n not in tested]
+    if rest:
+        out.append("%s: beyond chance, not measured again at D/2 (%s)"
+                   % (", ".join(rest), why_untested))
+    return out
+
+
 def summary_lines(summary):
-    """The deviation table of a comparison, one line per observable, and its notes."""
-    lines = ["largest |theory - simulation mean| over the output times:",
-             "  %-22s %11s %14s %10s" % ("observable", "absolute", "of its range", "in SE")]
+    """The deviation table of a comparison, one line per observable, its verdict and notes."""
+    lines = ["largest |theory - simulation mean| over the output times (scale: RMS of the "
+             "theory curve; chance: the largest deviation in SE chance gives):",
+             "  %-20s %10s %9s %9s %8s %8s  %s" % ("observable", "absolute", "of scale",
+                                                   "in SE", "chance", "spread", "verdict")]
     for name, v in summary["deviation"].items():
         rel = "-" if v["max_rel"] is None else "%.2g%%" % (100 * v["max_rel"])
-        lines.append("  %-22s %11.3g %14s %10.2f" % (name, v["max_abs"], rel, v["max_z"]))
+        spread = "-" if v["spread"] is None else "%.2g%%" % (100 * v["spread"])
+        verdict = v["verdict"]
+        if (v.get("size_exponent") or (None,))[0] is not None:
+            verdict += " (D^-%.2f+-%.2f)" % tuple(v["size_exponent"])
+        lines.append("  %-20s %10.3g %9s %9.3g %8.3g %8s  %s"
+                     % (name, v["max_abs"], rel, v["max_z"], v["z_limit"], spread, verdict))
+    groups = {}
+    for name, v in summary["deviation"].items():
+        groups.setdefault(v["verdict"], []).append(name)
+    lines.append("verdict: %s (%s)" % (summary["verdict"], "; ".join(
+        "%s: %s" % (verdict, ", ".join(groups[verdict]))
+        for verdict in reversed(VERDICTS) if verdict in groups)))
     return lines + ["note: " + n for n in summary["notes"]]
 
 
-def compare(exp, seeds=8, workers=None, progress=True, observables=None):
+# ------------------------------------------------------------ running a comparison
+def compare(exp, seeds=8, workers=None, progress=True, observables=None, size_test=True):
     """Theory and ``seeds`` simulations of ``exp`` from its initial network; returns
-    (theory, sim, summary). ``observables`` default to the experiment's order parameters and
-    other observables. Interrupted before any measurement: KeyboardInterrupt."""
-    sim = exp.simulate(seeds=seeds, workers=workers, progress=progress)
+    (theory, sim, summary) with the verdict (module docstring). The theory runs first (it warns
+    when the learning rate is past SGD's stability limit). ``observables`` default to the
+    experiment's order parameters and other observables; with ``size_test`` deviations beyond
+    chance in a large-D family are measured again at D/2. Interrupted before any measurement:
+    KeyboardInterrupt."""
+    theory = exp.integrate(exp.snap_times(exp.times), progress=progress)
+    try:
+        sim = exp.simulate(seeds=seeds, workers=workers, progress=progress)
+    except NumericalError as exc:
+        raise NumericalError(exc.t, "%s: SGD left the regime the theory describes (the theory "
+                             "stays finite to t = %g)" % (exc.what, theory.t[-1])) from exc
     if not len(sim.t):
         raise KeyboardInterrupt
-    theory = exp.integrate(sim.t)
+    theory = _first(theory, len(sim.t))
     if observables is None:
         observables = tuple(exp.order_parameter_names) + tuple(exp.observable_names)
     names = (exp.error_name,) + tuple(n for n in observables if n + "_sem" in sim.curves)
-    summary = {"D": exp.D, "seeds": seeds, "deviation": deviation(theory, sim, names),
-               "interrupted": sim.meta.get("interrupted", False)}
+    large = bool(exp.large_size_limit)
+    summary = {"D": exp.D, "seeds": seeds, "large_size_limit": large,
+               "deviation": deviation(theory, sim, names, exp.D if large else None),
+               "interrupted": sim.meta.get("interrupted", False),
+               "sgd_stability": _stability(theory)}
+    judge(summary, large)
+    if size_test and large and summary["verdict"] == "deviates" and not summary["interrupted"]:
+        summary["size_test"] = _size_test(exp, seeds, workers, progress, summary)
+        judge(summary, large)
     summary["max_z"] = max((v["max_z"] for v in summary["deviation"].values()), default=0.0)
-    summary["notes"] = notes(summary)
+    summary["notes"] = notes(summary, large)
     return theory, sim, summary
+
+
+def _first(traj, n):
+    """The first ``n`` output times of a Trajectory."""
+    from .results import Trajectory
+    return Trajectory(traj.t[:n], {k: v[:n] for k, v in traj.curves.items()}, traj.meta,
+                      traj.arrays)
+
+
+def _stability(theory):
+    """The theory's verdict on SGD's stability (its diagnostics), as reasons."""
+    found = (theory.meta.get("diagnostics") or {}).get("sgd_stability") or {}
+    out = []
+    for mode in found.get("unstable", [])[:1]:
+        re, im = mode["eigenvalue"]
+        out.append("at t = %.4g the equations' Jacobian has eigenvalue %.4g%s, outside SGD's "
+                   "Euler stability region |1 + lambda/D| <= 1 (|1 + lambda/D| = %.3g)"
+                   % (mode["t"], re, "" if im == 0 else "%+.4gi" % im, mode["factor"]))
+    return out
+
+
+def _size_test(exp, seeds, workers, progress, summary):
+    """The deviations measured again at D/2: each deviating observable gets its
+    ``size_exponent``; returns what was done."""
+    half = exp.D // 2
+    if half < MIN_TEST_SIZE:
+        return {"tested": False, "why": "D/2 = %d < %d" % (half, MIN_TEST_SIZE)}
+    try:
+        small = exp.with_D(half)
+    except ConfigError as exc:
+        return {"tested": False, "why": "the CONFIG fixes D: %s" % exc.why}
+    names = [n for n, v in summary["deviation"].items() if v["verdict"] == "deviates"]
+    _, _, other = compare(small, seeds, workers, progress, tuple(names), size_test=False)
+    if other["interrupted"]:
+        return {"tested": False, "why": "the run at D/2 was interrupted"}
+    for name in names:
+        if name in other["deviation"]:
+            summary["deviation"][name]["size_exponent"] = size_exponent(
+                summary["deviation"][name], other["deviation"][name])
+    return {"tested": True, "D": half,
+            "deviation": {n: {k: other["deviation"][n][k] for k in ("max_abs", "max_abs_se",
+                                                                    "max_z")}
+                          for n in names if n in other["deviation"]}}
 
 
 def finite_size_scaling(exp, Ds, seeds=8, workers=None, progress=True, name=None):
@@ -83,7 +300,8 @@ def finite_size_scaling(exp, Ds, seeds=8, workers=None, progress=True, name=None
     name = name or exp.error_name
     rows = []
     for D in Ds:
-        th, sim, summary = compare(exp.with_D(int(D)), seeds, workers, progress, ())
+        th, sim, summary = compare(exp.with_D(int(D)), seeds, workers, progress, (),
+                                   size_test=False)
         rows.append({"D": int(D), "max_abs": summary["deviation"][name]["max_abs"],
                      "max_z": summary["deviation"][name]["max_z"]})
     d = np.array([r["max_abs"] for r in rows])

@@ -1,9 +1,10 @@
 """The experiment protocol every model family implements. Owns: the declaration a family makes
 of itself (its kind, its size key, a tiny CONFIG, its weight arrays, its curves), the template
 every theory run goes through (``integrate``: output times, timing and the metadata record
-around the family's ``theory_curve``), changing the problem's size (``with_D``, through
-``derive``), and the hooks of the simulation companion -- so that a new model kind adds only
-its physics (docs/adding-a-family.md). The registry is odedyn.families.
+around the family's ``theory_curve``; for a large-D theory also the stability of online SGD
+along the curve, from the family's ``theory_flow``), changing the problem's size (``with_D``,
+through ``derive``), and the hooks of the simulation companion -- so that a new model kind adds
+only its physics (docs/adding-a-family.md). The registry is odedyn.families.
 """
 import contextlib
 import time
@@ -42,6 +43,8 @@ class Experiment:
 
     #: name of the error curve in Trajectory.curves and in the JSON output
     error_name = "error"
+    #: what the error curve is, for figures (default: error_name)
+    error_label = None
     #: curves reported under "order_parameters" in the JSON output
     order_parameter_names = ()
     #: other observables, reported under "observables" in the JSON output
@@ -97,8 +100,26 @@ class Experiment:
         if missing:
             raise TypeError("%s.theory_curve left %s out of the metadata record"
                             % (type(self).__name__, ", ".join(missing)))
+        if self.large_size_limit:
+            meta["diagnostics"] = dict(meta["diagnostics"], sgd_stability=self._sgd_stability(traj))
         traj.meta = meta
         return traj
+
+    def theory_flow(self, traj):
+        """(rhs, states): the right-hand side f(t, y) a theory Trajectory integrates and its
+        states at ``traj.t`` (len(t), n), for the linear analysis (odedyn.analysis); None where
+        the family gives none."""
+        return None
+
+    def _sgd_stability(self, traj):
+        """Online SGD is the Euler map with step ``time_step`` of the theory's flow: is it stable
+        along the curve (odedyn.analysis.euler_stability, which warns where it is not)?"""
+        flow = self.theory_flow(traj)
+        if flow is None:
+            return {"checked": False, "why": "%s gives no right-hand side (theory_flow)"
+                    % self.kind}
+        from .analysis import euler_stability
+        return euler_stability(flow[0], traj.t, flow[1], self.time_step)
 
     def theory_curve(self, times, progress=True):
         """The family's theory at ``times``: a Trajectory whose meta holds at least ``method``

@@ -8,6 +8,7 @@ Importing this module changes nothing global: the style (``STYLE``) applies insi
 which ``odedyn figure``, ``figure_main`` and ``comparison_figure`` enter; the backend is the
 caller's (the CLI picks Agg for its own process)."""
 import os
+import textwrap
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -237,47 +238,134 @@ def save(fig, out_dir, name):
     return paths
 
 
-def comparison_figure(theory, sim, error_name="error", order_names=("Q", "R"), title=None,
-                      time_label=r"time $t$ (steps / $D$)"):
-    """Two panels: the error, and the diagonal of chosen order parameters; theory lines,
-    simulation markers with standard-error bars (house style)."""
+#: a comparison panel draws every entry of its curves up to this many lines, else summaries
+MAX_LINES = 8
+#: what every comparison figure says of its lines and markers
+LINES_AND_MARKERS = "lines: theory; markers: simulation (mean and standard error over %d seeds, %s)"
+
+
+def comparison_figure(theory, sim, exp, name=None):
+    """Theory against simulation for any family (``exp`` declares what to draw): (a) the error;
+    then a panel of its first two order parameters and one of up to four other observables
+    (those it has). A panel of more than MAX_LINES entries shows summaries: the mean over the
+    diagonal entries and over the others of each matrix (over all entries of a vector or a
+    non-square matrix), the theory's range over those entries as a band. Entries are named
+    ``R[k, l]`` (indices from 1; a symmetric matrix on its upper triangle). The title says
+    what lines and markers are, the same in every kind."""
+    groups = [(names, what + ", ".join(n.replace("_", " ") for n in names))
+              for names, what in ((_drawn(exp.order_parameter_names[:2], sim),
+                                   "order parameters "),
+                                  (_drawn(exp.observable_names[:4], sim), "")) if names]
+    size = (exp.size_key or "D").rsplit(".", 1)[-1]
     with style():
-        fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.6))
-        ax = axes[0]
-        time_axis(ax, label=time_label)
-        theory_line(ax, theory.t, theory[error_name], "k", "theory")
-        simulation_points(ax, sim.t, sim[error_name], sim[error_name + "_sem"], COLORS[0],
-                          "simulation, D = %d (%d seeds)" % (sim.meta.get("D", 0),
-                                                             sim.meta.get("seeds", 0)),
-                          every=max(1, len(sim.t) // 30))
-        ax.set_ylabel("reconstruction error" if error_name == "error" else error_name)
-        ax.legend(fontsize=8)
-        ax = axes[1]
-        time_axis(ax, label=time_label)
-        i = 0
-        for name in order_names:
-            th, mean, sem = (np.asarray(c) for c in (theory[name], sim[name], sim[name + "_sem"]))
-            if th.ndim == 3:  # K x K matrices: their diagonals
-                picks = [((slice(None), k, k), r"$%s_{%d%d}$" % (name, k + 1, k + 1))
-                         for k in range(th.shape[1])]
-            elif th.ndim == 2:
-                picks = [((slice(None), k), r"$%s_{%d}$" % (name, k + 1))
-                         for k in range(th.shape[1])]
-            else:
-                picks = [((slice(None),), name.replace("_", " "))]
-            for idx, label in picks:
-                c = COLORS[i % len(COLORS)]
-                i += 1
-                theory_line(ax, theory.t, th[idx], c, label)
-                simulation_points(ax, sim.t, mean[idx], sem[idx], c,
-                                  every=max(1, len(sim.t) // 30))
-        ax.set_ylabel("order parameters")
-        ax.legend(ncol=2, fontsize=8)
+        fig, axes = plt.subplots(1, 1 + len(groups), figsize=(4.8 * (1 + len(groups)), 3.8),
+                                 squeeze=False)
+        axes = axes[0]
+        error_label = getattr(exp, "error_label", None) or exp.error_name.replace("_", " ")
+        _comparison_panel(axes[0], theory, sim, [exp.error_name], exp.time_label, error_label)
+        for ax, (names, ylabel) in zip(axes[1:], groups):
+            _comparison_panel(ax, theory, sim, names, exp.time_label, ylabel)
         panel_labels(axes)
-        if title:
-            fig.suptitle(title, fontsize=10)
+        head = "%s: theory vs simulation" % name if name else "theory vs simulation"
+        fig.suptitle(head + "\n" + LINES_AND_MARKERS % (
+            sim.meta.get("seeds", 0), "%s = %s" % (size, exp.D)), fontsize=10)
         fig.tight_layout()
     return fig
+
+
+def _drawn(names, sim):
+    return [n for n in names if n in sim.curves and n + "_sem" in sim.curves]
+
+
+def _comparison_panel(ax, theory, sim, names, time_label, ylabel):
+    """Every entry of ``names``, or their summaries (see comparison_figure)."""
+    time_axis(ax, label=time_label)
+    for detail in ("all", "diagonal", "none"):
+        series = [s for n in names for s in _summaries(n, theory, sim, detail)]
+        if len(series) <= MAX_LINES:
+            break
+    every = max(1, len(sim.t) // 30)
+    single = len(series) == 1
+    for i, (label, th, mean, sem, band) in enumerate(series):
+        c = "k" if single else COLORS[i % len(COLORS)]
+        theory_line(ax, theory.t, th, c, "theory" if single else label)
+        if band is not None:
+            mask = theory.t > 0
+            ax.fill_between(theory.t[mask], band[0][mask], band[1][mask], color=c, alpha=0.15,
+                            lw=0)
+        simulation_points(ax, sim.t, mean, sem, COLORS[0] if single else c, every=every,
+                          label="simulation" if single else None)
+    ax.set_ylabel("\n".join(textwrap.wrap(ylabel, 34)))
+    ax.legend(ncol=2 if len(series) > 4 else 1, fontsize=7)
+
+
+def _entry_name(name, idx):
+    name = name.replace("_", " ")
+    return "%s[%s]" % (name, ", ".join(str(i + 1) for i in idx)) if idx else name
+
+
+def _symmetric(x):
+    return x.ndim == 3 and x.shape[1] == x.shape[2] and np.allclose(x, np.swapaxes(x, 1, 2))
+
+
+def _entries(name, theory, sim):
+    """(label, theory, mean, sem, None) of every entry of ``name`` (upper triangle if it is
+    symmetric)."""
+    th, mean, sem = (np.asarray(c, dtype=float) for c in (theory[name], sim[name],
+                                                          sim[name + "_sem"]))
+    out = []
+    for idx in np.ndindex(th.shape[1:]):
+        if _symmetric(th) and idx[0] > idx[1]:
+            continue
+        at = (slice(None),) + idx
+        out.append((_entry_name(name, idx), th[at], mean[at], sem[at], None))
+    return out
+
+
+def _summaries(name, theory, sim, detail):
+    """The series of ``name``: every entry (``detail`` "all"); the diagonal entries of a square
+    matrix and a summary of the others ("diagonal"); or summaries only ("none"): (label,
+    theory mean, simulation mean, its standard error, theory band) over the diagonal and over
+    the other entries of a square matrix, over all entries otherwise; the standard error of an
+    average over entries from the per-seed curves when there are any."""
+    th = np.asarray(theory[name], dtype=float)
+    if detail == "all" or th.ndim == 1:
+        return _entries(name, theory, sim)
+    flat = th.reshape(th.shape[0], -1)
+    label = name.replace("_", " ")
+    if not (th.ndim == 3 and th.shape[1] == th.shape[2]):
+        return [_summary(name, theory, sim, np.ones(flat.shape[1], bool),
+                         "%s, all %d entries" % (label, flat.shape[1]))]
+    k = th.shape[1]
+    diag = np.eye(k, dtype=bool)
+    off = np.triu(~diag) if _symmetric(th) else ~diag
+    rest = [_summary(name, theory, sim, off.ravel(), "%s[k, l], k %s l" % (
+        label, "<" if _symmetric(th) else "≠"))] if off.any() else []
+    if detail == "diagonal":
+        return [e for e in _entries(name, theory, sim) if _is_diagonal(e[0])] + rest
+    return [_summary(name, theory, sim, diag.ravel(), "%s[k, k], k = 1..%d" % (label, k))] + rest
+
+
+def _is_diagonal(label):
+    idx = label[label.index("[") + 1:-1].split(", ")
+    return len(set(idx)) == 1
+
+
+def _summary(name, theory, sim, pick, label):
+    nt = len(sim.t)
+    th = np.asarray(theory[name], dtype=float).reshape(len(theory.t), -1)[:, pick]
+    mean = np.asarray(sim[name], dtype=float).reshape(nt, -1)[:, pick].mean(axis=1)
+    if name + "_seeds" in sim.curves:
+        seeds = np.asarray(sim[name + "_seeds"], dtype=float)
+        per_seed = seeds.reshape(seeds.shape[0], nt, -1)[:, :, pick].mean(axis=2)
+        count = np.sum(np.isfinite(per_seed), axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sem = np.where(count > 1, np.nanstd(per_seed, axis=0, ddof=1)
+                           / np.sqrt(np.maximum(count, 1)), np.nan)
+    else:  # no per-seed curves: the largest entry's, an upper bound
+        sem = np.asarray(sim[name + "_sem"], dtype=float).reshape(nt, -1)[:, pick].max(axis=1)
+    return (label + ": mean (band: range)", th.mean(axis=1), mean, sem,
+            (th.min(axis=1), th.max(axis=1)))
 
 
 def error_axis(ax, reference=None, reference_label=None, legend_title=None,

@@ -71,14 +71,15 @@ def test_compare_summary_per_observable_and_few_seeds_warning(tmp_path, capsys):
     cfg = write(tmp_path, "autoencoder")
     assert main(["compare", cfg, "--seeds", "2", "--no-progress"]) == 0
     err = capsys.readouterr().err
-    assert "absolute" in err and "of its range" in err and "in SE" in err
+    assert "absolute" in err and "of scale" in err and "in SE" in err and "verdict:" in err
     for name in ("error", "Q", "R"):
         assert any(line.split()[:1] == [name] for line in err.splitlines()), (name, err)
     assert "only 2 seeds" in err
     assert main(["compare", cfg, "--seeds", "2", "--json", "--no-progress"]) == 0
     summary = json.loads(capsys.readouterr().out)["summary"]
     dev = summary["deviation"]["error"]
-    assert dev["max_rel"] == pytest.approx(dev["max_abs"] / dev["range"])
+    assert dev["max_rel"] == pytest.approx(dev["max_abs"] / dev["scale"])
+    assert summary["verdict"] in ("within chance", "finite size", "deviates", "outside")
     assert any("only 2 seeds" in n for n in summary["notes"])
 
 

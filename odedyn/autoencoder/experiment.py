@@ -48,6 +48,7 @@ class Experiment(BaseExperiment):
     weight_arrays = {"W": "W0", "V": "V0", "b": "b0"}
     default_solver = Dopri5()
     error_name = "error"
+    error_label = "reconstruction error"
     order_parameter_names = ("Q", "R", "T", "T0", "b")
 
     @classmethod
@@ -80,6 +81,9 @@ class Experiment(BaseExperiment):
                                 self.solver, progress)
         traj.meta["diagnostics"]["binning_error"] = grouping.binning_error
         return traj
+
+    def theory_flow(self, traj):
+        return theory.equations(self.model, self.grouping())[0], traj.arrays["state"]
 
     # ------------------------------------------------------------ simulation companion
     def _sim_constants(self):

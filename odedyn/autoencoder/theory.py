@@ -2,10 +2,11 @@
 derivations/autoencoder_ode.py into odedyn._generated.autoencoder_ode, see
 odedyn.autoencoder.kernels for the state) integrated through the shared front door
 odedyn.integrate.solve, on the compiled path by default. Owns: the right-hand side with its
-arguments (``equations``), the observables at the output times, and the theory curve
-(``integrate``)."""
+arguments (``equations``), the observables at the output times, the theory curve
+(``integrate``) and its fixed points (``fixed_point``, through odedyn.analysis)."""
 import numpy as np
 
+from .. import analysis
 from ..errors import NumericalError
 from ..integrate import Compiled, solve
 from ..results import Trajectory
@@ -50,9 +51,28 @@ def equations(model, grouping):
 
 def integrate(model, y0, grouping, times, solver=None, progress=True):
     """The theory curve from the state ``y0``: a Trajectory with the reconstruction error and
-    every order parameter at ``times`` (``solver``: odedyn.integrate's, default Dopri5)."""
+    every order parameter at ``times`` (``solver``: odedyn.integrate's, default Dopri5), and
+    the state itself in its arrays (``state`` at every time, ``final_state``)."""
     rhs, observe = equations(model, grouping)
     sol = solve(rhs, y0, times, solver, observe=observe, progress=progress)
     return Trajectory(sol.t, sol.curves,
                       sol.record() | {"diagnostics": {"groups": int(grouping.size)}},
-                      {"final_state": sol.y[-1].copy()})
+                      {"state": sol.y, "final_state": sol.y[-1].copy()})
+
+
+def fixed_point(model, y_guess, grouping, groups, tol=1e-10):
+    """A fixed point of the equations near ``y_guess``, solving dy/dt = 0 for the factors of
+    ``groups`` (the others, e.g. a bulk that has decayed to zero, held fixed; residual within
+    ``tol``), by the shared odedyn.analysis. Returns (y*, error at y*, eigenvalues of the
+    Jacobian on the free entries, largest first, and the largest of their error bounds)."""
+    rhs, observe = equations(model, grouping)
+    _, off = model.layout(grouping)
+    free = np.concatenate([np.arange(off[g], off[g + 1]) for g in groups])
+    y = np.array(y_guess, dtype=float)
+    flow = analysis.on_entries(rhs, y, free)
+    jac = getattr(flow, "jacobian", None)
+    z, _ = analysis.fixed_point(lambda z: flow(0.0, z), y[free], tol,
+                                jac=None if jac is None else (lambda z: jac(0.0, z)))
+    y[free] = z
+    eig = analysis.eigen(*analysis.jacobian(flow, z))
+    return y, float(observe(0.0, y)["error"]), eig.values, float(eig.bound.max())

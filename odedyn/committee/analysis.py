@@ -5,12 +5,14 @@ linearisation predicts from a start's asymmetry, and the asymptotic error of a c
 
 Coordinates: z = (upper triangle of Q, R, v if the second layer trains); the full state of
 odedyn.committee.model is rebuilt from z with Q symmetric, so every perturbation is a network.
+Root finding, the Jacobian (with its error estimate), the eigen-decomposition and the time to a
+level are the shared ones of odedyn.analysis.
 """
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import root
 
+from .. import analysis
 from ..errors import NumericalError
 from .theory import equations, integrate
 
@@ -41,28 +43,15 @@ class Reduced:
         return np.concatenate(parts)
 
     def flow(self, T, A):
-        f = equations(self.model, T, A)
-
-        def g(t, z):
-            return self.from_state(f(t, self.to_state(z)))
-        return g
+        """The flow in z (odedyn.analysis.reduced: exact derivative where the equations have
+        one)."""
+        return analysis.reduced(equations(self.model, T, A), self.to_state, self.from_state)
 
 
 def symmetric_state(K, M, q, c, r, v):
     """Q = (q - c) I + c, R = r everywhere, v = v everywhere."""
     Q = np.full((K, K), c, float) + (q - c) * np.eye(K)
     return Q, np.full((K, M), r, float), np.full(K, v, float)
-
-
-def jacobian(flow, z, h=1e-6):
-    """Central finite differences of the reduced flow at z."""
-    n = len(z)
-    J = np.empty((n, n))
-    for j in range(n):
-        e = np.zeros(n)
-        e[j] = h
-        J[:, j] = (flow(0.0, z + e) - flow(0.0, z - e)) / (2 * h)
-    return J
 
 
 @dataclass
@@ -73,6 +62,7 @@ class Plateau:
     error: float
     eigenvalue: float     # the largest real part of the Jacobian's eigenvalues
     multiplicity: int     # how many eigenvalues share it (the permutation symmetry of the units)
+    eigenvalue_error: float  # how far the exact Jacobian's can lie (odedyn.analysis.eigen)
     projector: np.ndarray  # onto their eigenspace along the others (reduced coordinates)
     z: np.ndarray
     reduced: Reduced
@@ -98,7 +88,9 @@ class Plateau:
 
 def symmetric_plateau(model, T, A, v=None, guess=(0.3, 0.2, 0.2, 1.0)):
     """The symmetric fixed point (all R_km equal, Q = (q - c) I + c, v equal) of the ODE by
-    root finding on its independent values, and the Jacobian's leading eigenvalue there."""
+    root finding on its independent values (residual within 1e-10), and the Jacobian's leading
+    eigenvalue there (its eigenspace: every eigenvalue within 1e-5 of its real part or within
+    the error bound)."""
     K, M = model.K, model.M
     red = Reduced(model, np.full(K, 1.0 if v is None else v, float))
     f = equations(model, T, A)
@@ -118,30 +110,23 @@ def symmetric_plateau(model, T, A, v=None, guess=(0.3, 0.2, 0.2, 1.0)):
         return np.array(out)
 
     p0 = np.array(guess[:4] if model.train_second_layer else guess[:3], float)
-    sol = root(residual, p0, method="hybr", options={"xtol": 1e-13})
-    if not sol.success or np.max(np.abs(residual(sol.x))) > 1e-10:
-        raise NumericalError(0.0, "no symmetric fixed point near %s: %s" % (p0, sol.message))
-    Q, R, vs = parts(sol.x)
+    p, _ = analysis.fixed_point(residual, p0, 1e-10, what="symmetric fixed point")
+    Q, R, vs = parts(p)
     z = red.from_state(model.state(Q, R, vs))
-    J = jacobian(red.flow(T, A), z)
-    w, V = np.linalg.eig(J)
-    top = w.real.max()
-    lead = np.abs(w.real - top) <= 1e-5 * abs(top)
-    projector = np.real(V[:, lead] @ np.linalg.inv(V)[lead, :])
-    return Plateau(Q, R, vs, float(model.error(Q, R, T, vs, A)), float(top), int(lead.sum()),
-                   projector, z, red)
+    eig = analysis.eigen(*analysis.jacobian(red.flow(T, A), z))
+    lead = eig.leading(1e-5)
+    return Plateau(Q, R, vs, float(model.error(Q, R, T, vs, A)), eig.top, int(lead.sum()),
+                   float(eig.bound[0]), eig.projector(lead), z, red)
 
 
 def plateau_exit(t, error, plateau_error, fraction=0.5):
-    """The end of the plateau on a curve: the first time the error falls below ``fraction`` of
-    the plateau's error (linear interpolation); NaN if it never does."""
+    """The end of the plateau on a curve: the time the error reaches ``fraction`` of the
+    plateau's error (odedyn.analysis.time_to_level: linear in log error between output times);
+    NaN if it never does, or starts there (never was on the plateau)."""
     target = fraction * plateau_error
-    after = np.flatnonzero(error < target)
-    if not len(after) or after[0] == 0:
+    if not len(error) or error[0] <= target:
         return np.nan
-    i = after[0]
-    e0, e1 = error[i - 1], error[i]
-    return float(t[i - 1] + (t[i] - t[i - 1]) * (e0 - target) / (e0 - e1))
+    return analysis.time_to_level(t, error, target)
 
 
 def closest_approach(plateau, traj):

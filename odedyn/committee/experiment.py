@@ -47,6 +47,7 @@ class Experiment(BaseExperiment):
     weight_arrays = {"W": "W0", "v": "v0", "W_teacher": "W_teacher", "A": "A"}
     default_solver = Dopri5()
     error_name = "error"
+    error_label = r"generalisation error $\epsilon_g$"
     order_parameter_names = ("Q", "R", "T", "v")
 
     @classmethod
@@ -69,6 +70,11 @@ class Experiment(BaseExperiment):
     def theory_curve(self, times, progress=True):
         Q, R, T, v = self.initial_order_parameters()
         return theory.integrate(self.model, Q, R, T, v, self.A, times, self.solver, progress)
+
+    def theory_flow(self, traj):
+        n = len(traj.t)
+        states = np.concatenate([np.reshape(traj[k], (n, -1)) for k in ("Q", "R", "v")], axis=1)
+        return theory.equations(self.model, traj["T"][0], self.A), states
 
     # ------------------------------------------------------------ simulation companion
     def sim_start(self, seed):

@@ -7,15 +7,14 @@ its distance to A; and, for any dictionary, the asymptotic radius read off the f
 Without noise x lies in span(A) and the part of W orthogonal to it decays (dW_perp/dt =
 -2 W_perp G_Q), so a fixed point is W = A M with R = M^T, Q = M^T M and
 G_R(M)^T + 2 M G_Q(M) = 0 (the X equation of flow.py at Y = 0): three scalar equations, solved by
-Powell's hybrid method. Measured (tests/groupsparse/test_groupsparse_fixedpoint.py): M* ~ (1 + 0.35 lambda) I,
+Powell's hybrid method (odedyn.analysis.fixed_point). Measured (tests/groupsparse/test_groupsparse_fixedpoint.py): M* ~ (1 + 0.35 lambda) I,
 radius ~ 0.35 lambda for K = 1 and 2 (the columns lengthen to undo the shrinkage), so the
 asymptotic radius shrinks to zero with the threshold; with an orthonormal dictionary it barely
 depends on K (no cross-talk between active groups).
 """
 import numpy as np
-from scipy.optimize import root
 
-from ..errors import NumericalError
+from .. import analysis
 from .theory import group_distances
 
 
@@ -30,13 +29,11 @@ def symmetric_fixed_point(flow, start=(1.1, 0.0, 0.0), tol=1e-12):
         GR, GQ = flow.gradients(Mx.T, Mx.T @ Mx)
         return flow.project(GR.T + 2 * Mx @ flow.expand(flow.project(GQ)))
 
-    sol = root(residual, np.asarray(start, dtype=float), method="hybr", options={"xtol": 1e-14})
-    res = np.abs(residual(sol.x)).max()
-    if res > tol:
-        raise NumericalError(0.0, "symmetric fixed point: residual %.3g" % res)
-    Mx = flow.expand(sol.x)
+    coef, _ = analysis.fixed_point(residual, start, tol, xtol=1e-14,
+                                   what="symmetric fixed point")
+    Mx = flow.expand(coef)
     radius = float(np.sqrt(((Mx - np.eye(flow.p)) ** 2).sum(axis=0)).mean())
-    return sol.x, Mx, radius
+    return coef, Mx, radius
 
 
 def symmetric_group_radius(flow, **kwargs):

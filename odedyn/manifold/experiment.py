@@ -72,6 +72,8 @@ class Experiment(BaseExperiment):
     default_solver = Scipy("RK23", rtol=1e-4, atol=1e-7)
     large_size_limit = False   # the flow in weight space, exact for this very network
     error_name = "error"
+    error_label = "mean error |f(x) - x|"
+    time_label = r"time $t$ (SGD steps $\times$ learning rate)"
     order_parameter_names = ()  # the state is the weights themselves
     observable_names = OBSERVABLES[1:]
 

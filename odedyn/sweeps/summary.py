@@ -2,7 +2,8 @@
 
 - **final error**: the error at the last output time.
 - **time to target**: the first time the error reaches ``target`` (e <= target), interpolated
-  linearly in (t, log e) between the two output times that bracket the crossing; NaN if never.
+  linearly in (t, log e) between the two output times that bracket the crossing; NaN if never
+  (odedyn.analysis.time_to_level, the one rule for a time to a level).
 - **plateau length**: the longest stretch [t_a, t_b) of the curve on which the error stays within
   a relative band ``rel`` (default 5%) of its value at t_a, |e(t)/e(t_a) - 1| <= rel, and which
   ends by the error falling below (1 - rel) e(t_a) before the last output time. Its level e(t_a)
@@ -15,6 +16,8 @@ For simulations these are taken on the mean over seeds.
 """
 import numpy as np
 
+from ..analysis import time_to_level
+
 
 def final_error(t, e):
     ok = np.isfinite(e)
@@ -22,15 +25,7 @@ def final_error(t, e):
 
 
 def time_to_target(t, e, target):
-    e = np.asarray(e, dtype=float)
-    hit = np.flatnonzero(np.isfinite(e) & (e <= target))
-    if not len(hit):
-        return np.nan
-    j = hit[0]
-    if j == 0 or not (e[j - 1] > 0 and e[j] > 0):
-        return float(t[j])
-    a, b = np.log(e[j - 1]), np.log(e[j])
-    return float(t[j - 1] + (t[j] - t[j - 1]) * (a - np.log(target)) / (a - b))
+    return time_to_level(t, e, target)
 
 
 def plateau(t, e, rel=0.05):
