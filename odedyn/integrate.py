@@ -166,8 +166,8 @@ class Scipy:
 @dataclass(frozen=True)
 class GradientDescent:
     """y_{n+1} = y_n + lr f(t_n, y_n) (or a ``Map``), t_n = n lr: output times move to that
-    grid, and a step must fit before the last one (``key`` names the CONFIG key of lr in errors;
-    a family checks at reading that two steps fit before t_max, odedyn.config.check_steps);
+    grid (a family checks at reading that two steps fit before t_max: odedyn.config.check_steps;
+    ``key`` names the CONFIG key of lr in messages);
     ``monitor`` names a curve of ``observe`` (a loss) that must not grow: a NumericalWarning
     says when it does."""
     lr: float
@@ -438,9 +438,6 @@ def _scipy(rhs, y0, seg, solver, stats, bar):
 def _descend(rhs, y0, times, solver, stats, bar):
     """Gradient descent: the states at the output times on the step grid."""
     steps = solver.grid(times)
-    if times[-1] > 0 and steps[-1] == 0:
-        raise ConfigError(solver.key, solver.lr, "leaves no step of gradient descent before "
-                          "t = %g (time = lr x steps)" % times[-1])
     step = rhs.step if isinstance(rhs, Map) else (
         lambda t, y, lr: y + lr * np.asarray(rhs(t, y)))
     ys = np.empty((len(steps), len(y0)))

@@ -163,16 +163,15 @@ def test_solution_converts_to_xarray(odes):
 
 
 def test_gradient_descent_grid_and_checks():
-    """t = lr * steps: output times move to the grid and never past the last one; no step before
-    the last time is a ConfigError naming the key; a loss that grows is a warning saying
-    when."""
+    """t = lr * steps: output times move to the grid and never past the last one; a loss that
+    grows is a warning saying when."""
     f = (lambda t, y: -y)  # gradient flow of |y|^2 / 2
     sol = ig.solve(f, [1.0], [0.0, 5.0, 20.0], ig.GradientDescent(3.0, "training.lr"),
                    progress=False)
     np.testing.assert_array_equal(sol.t, [0.0, 6.0, 18.0])
     assert sol.y[-1, 0] == pytest.approx((1 - 3.0) ** 6)
-    with pytest.raises(ConfigError, match="training.lr = 50.*no step"):
-        ig.solve(f, [1.0], [0.0, 20.0], ig.GradientDescent(50.0, "training.lr"), progress=False)
+    assert list(ig.solve(f, [1.0], [0.0, 20.0], ig.GradientDescent(50.0), progress=False).t) \
+        == [0.0]   # no step fits: the start only (a family refuses such a rate at reading)
     with pytest.warns(NumericalWarning, match="grows under gradient descent.*training.lr = 3"):
         ig.solve(f, [1.0], [0.0, 5.0, 20.0], ig.GradientDescent(3.0, "training.lr", "loss"),
                  observe=lambda t, y: {"loss": 0.5 * y[0] ** 2}, progress=False)
