@@ -390,20 +390,18 @@ def build_parser():
     return ap
 
 
-def _warning_line(message, category, filename, lineno, line=None):
-    """A warning as one line: odedyn's own ones without the source location."""
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """A warning as one line on stderr: odedyn's own ones without the source location."""
     from .errors import NumericalWarning
     where = "" if issubclass(category, NumericalWarning) else " (%s:%d)" % (filename, lineno)
-    return "odedyn: warning: %s%s\n" % (message, where)
+    print("odedyn: warning: %s%s" % (message, where), file=sys.stderr if file is None else file,
+          flush=True)
 
 
 def main(argv=None):
-    formatwarning = warnings.formatwarning
-    warnings.formatwarning = _warning_line
-    try:
+    with warnings.catch_warnings():          # the command line's own display, restored after
+        warnings.showwarning = _show_warning
         return _main(argv)
-    finally:
-        warnings.formatwarning = formatwarning
 
 
 def _main(argv):
