@@ -224,6 +224,8 @@ def test_readme_states_each_familys_solver_as_the_code_has_it():
     readme = open(os.path.join(ROOT, "README.md")).read()
     every = integrate.METHODS + integrate.FIXED
     for kind in KINDS:
+        if not families.family(kind).__module__.startswith("odedyn."):
+            continue                                 # the example family of the docs: no row
         solver = families.family(kind).default_solver
         row = next((line for line in readme.splitlines()
                     if line.startswith("| `%s` | " % kind)), None)

@@ -83,7 +83,7 @@ def test_digits_real_rows_follow_the_gaussian_theory():
     images) stays within 2% (relative) of the theory driven by their empirical spectrum; at
     D = 64 finite-size corrections are O(1/D) ~ 1.6%. SGD on Gaussian inputs with that spectrum
     is within 4 standard errors."""
-    cfg = {"model": {"activation": "erf", "K": 3},
+    cfg = {"model": {"kind": "autoencoder", "activation": "erf", "K": 3},
            "data": {"spectrum": "dataset", "dataset": "digits"},
            "training": {"lr": 1.0, "t_max": 100.0}, "init": {"std": 0.3, "seed": 0},
            "output": {"n_times": 30}}
