@@ -279,8 +279,9 @@ def check_steps(key, lr, t_max):
 
 
 def load_network(ins, base_dir, shapes, sizes=None, optional=(), exclusive=("std", "seed")):
-    """The network of ``[init] weights = "FILE.npz"``, or of ``"FILE.npz:final"`` (the network a
-    saved run ended at: its arrays ``final_NAME``). ``shapes`` maps each array name to its
+    """The network of ``[init] weights = "FILE.npz"`` (arrays named as the family's weights),
+    or of a saved run's ``"FILE.npz:initial"`` / ``"FILE.npz:final"`` (the network it started
+    from / ended at: its arrays ``initial_NAME`` / ``final_NAME``). ``shapes`` maps each array name to its
     shape, a tuple of ints or of size names ("K", "D"): a name given in ``sizes`` must match,
     one that is not is read off the first array that has it and then held to. Names in
     ``optional`` may be missing. Keys of ``exclusive`` (a random start) may not stand beside
@@ -290,8 +291,9 @@ def load_network(ins, base_dir, shapes, sizes=None, optional=(), exclusive=("std
         if ins.has(key):
             raise ConfigError("init." + key, ins.raw(key),
                               "give either init.weights or a random start")
-    file, _, which = spec.rpartition(":") if spec.endswith(":final") else (spec, "", "")
-    prefix = "final_" if which else ""
+    file, _, which = (spec.rpartition(":") if spec.endswith((":final", ":initial"))
+                      else (spec, "", ""))
+    prefix = which + "_" if which else ""
     full = file if os.path.isabs(file) else os.path.join(base_dir, file)
     arrays = read_npz("init.weights", spec, full)
     sizes = dict(sizes or {})
@@ -301,7 +303,7 @@ def load_network(ins, base_dir, shapes, sizes=None, optional=(), exclusive=("std
             if name in optional:
                 continue
             raise ConfigError("init.weights", spec, "has no array %s%s (it has %s)" % (
-                prefix + name, "" if which else "; a saved run's end is FILE.npz:final",
+                prefix + name, "" if which else "; a saved run's networks are FILE.npz:initial and FILE.npz:final",
                 ", ".join(sorted(arrays)) or "none"))
         a = np.asarray(arrays[prefix + name], dtype=float)
         for size in shape:

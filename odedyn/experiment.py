@@ -35,8 +35,8 @@ class Experiment:
     #: a CONFIG (TOML text) that runs in a second or two once compiled (the contract tests)
     tiny_config = None
     #: the initial network's arrays, {name in files: attribute of the experiment}: what
-    #: ``saved_arrays`` writes and ``[init] weights`` reads (the network a run ends at, in
-    #: ``Trajectory.arrays``, is ``final_`` + name)
+    #: ``[init] weights`` reads; a saved run holds them as ``initial_`` + name (see
+    #: ``saved_arrays``) and the network it ended at, in ``Trajectory.arrays``, as ``final_`` + name
     weight_arrays = {}
     #: the solver a CONFIG without ``[solver]`` gets (an odedyn.integrate solver value)
     default_solver = None
@@ -162,10 +162,11 @@ class Experiment:
         return {name: np.asarray(getattr(self, attr)) for name, attr in self.weight_arrays.items()}
 
     def saved_arrays(self):
-        """Arrays that define the experiment, for --out files: the initial network under the
-        names of ``weight_arrays`` (so that ``[init] weights`` restarts from it), and what else
-        defines the run (a dictionary, a spectrum); a pure function of the experiment."""
-        return self.initial_network()
+        """Arrays that define the experiment, for --out files: the initial network as
+        ``initial_NAME`` (``[init] weights = "run.npz:initial"`` restarts from it; prefixed so
+        that it never hides a curve of the same name, such as the autoencoder's b), and what
+        else defines the run (a dictionary, a spectrum); a pure function of the experiment."""
+        return {"initial_" + name: a for name, a in self.initial_network().items()}
 
     def derive(self, overrides=None, **sections):
         """The experiment its CONFIG describes with some values changed: ``overrides`` maps dotted

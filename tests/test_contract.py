@@ -100,21 +100,27 @@ def test_json_has_the_same_keys_in_every_kind(tmp_path, capsys):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_saved_run_restarts_from_its_network(kind, tmp_path, capsys):
-    """integrate --out run.npz, then [init] weights = "run.npz" gives the same curve; a random
-    start beside the file is refused naming the key; "run.npz:final" starts where it ended."""
+    """integrate --out run.npz, then [init] weights = "run.npz:initial" gives the same curve; a
+    random start beside the file is refused naming the key; "run.npz:final" starts where it
+    ended; no saved curve is hidden by an array of the network."""
     cfg = tomllib.loads(TINY[kind])
     path = tmp_path / "a.toml"
     path.write_text(TINY[kind])
     first = run_json(["integrate", str(path), "--json", "--out", str(tmp_path / "run.npz")],
                      capsys)
-    cfg["init"] = {"weights": "run.npz"}
-    again = experiment_from_dict(cfg, str(tmp_path))
     exp = tiny(kind)
+    with np.load(tmp_path / "run.npz") as saved:
+        for name in exp.integrate(progress=False).curves:
+            np.testing.assert_allclose(saved[name], first[name] if name in first
+                                       else saved[name], rtol=1e-12, err_msg=name)
+            assert saved[name].shape[0] == len(first["t"]), name
+    cfg["init"] = {"weights": "run.npz:initial"}
+    again = experiment_from_dict(cfg, str(tmp_path))
     for name, a in exp.initial_network().items():
         assert np.array_equal(again.initial_network()[name], a), name
     curve = again.integrate(progress=False)
     np.testing.assert_allclose(curve[exp.error_name], first["error"], rtol=1e-12, atol=1e-14)
-    cfg["init"] = {"weights": "run.npz", "seed": 1}
+    cfg["init"] = {"weights": "run.npz:initial", "seed": 1}
     with pytest.raises(ConfigError, match="init.seed"):
         experiment_from_dict(cfg, str(tmp_path))
     with np.load(tmp_path / "run.npz") as saved:

@@ -68,8 +68,8 @@ class Experiment(BaseExperiment):
         return self.model.order_parameters(self.W0, self.V0, self.b0, grouping or self.grouping())
 
     def saved_arrays(self):
-        """The initial network and the spectrum."""
-        return self.initial_network() | {"eigenvalues": self.spectrum.eigenvalues}
+        """The initial network (initial_NAME) and the spectrum."""
+        return super().saved_arrays() | {"eigenvalues": self.spectrum.eigenvalues}
 
     # ------------------------------------------------------------ theory
     def prepare(self):

@@ -109,7 +109,7 @@ class Experiment(BaseExperiment):
                 "volume": self.manifold.volume(), "D": self.D}
 
     def saved_arrays(self):
-        return self.initial_network() | {"train_points": self.train}
+        return super().saved_arrays() | {"train_points": self.train}
 
     def prepare(self):
         """Compile (or load) the kernels of the dynamics: start-up, not integration time."""
