@@ -18,6 +18,7 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import threading
 import time
 import warnings
@@ -25,7 +26,7 @@ import warnings
 from .errors import ConfigError, NumericalError
 
 #: seconds of start-up (reading the CONFIG, loading or compiling kernels) after which the CLI says
-#: on stderr that it is compiling: numba compiles the kernels once (25-40 s), then caches them
+#: on stderr that it is compiling, if numba compiles: it does once (25-40 s), then caches them
 COMPILE_NOTICE_AFTER = 3.0
 
 class _SizeHelp:
@@ -90,20 +91,118 @@ def check_out(path, folder=False):
         raise ConfigError("--out", path, "%s is not a folder" % above)
     if not os.access(above, os.W_OK | os.X_OK):
         raise ConfigError("--out", path, "folder %s is not writable" % above)
+    try:                  # by trying: access() says yes to root in /proc and read-only mounts
+        fd, probe = tempfile.mkstemp(dir=above, prefix=".odedyn-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ConfigError("--out", path, "cannot write in %s (%s)" % (above, exc.strerror))
+
+
+#: a partial result (an interrupted run) that would replace a result is written beside it,
+#: its names ending in this
+PARTIAL = ".partial"
+
+
+def _write_results(out, write, partial):
+    """Write a run's files with ``write(folder, stem)`` (returns their paths) at ``out`` =
+    (folder, stem). A partial result never replaces files already there: it goes beside them,
+    its stem ending in PARTIAL. A write that fails after the work keeps the result in a rescue
+    folder (in the working folder, else the temporary one) and says so in one line. Returns
+    (paths, exit status: None, or 2 when --out could not be written)."""
+    folder, stem = out
+    if partial and any(name.startswith(stem + ".") for name in (
+            os.listdir(folder) if os.path.isdir(folder) else ())):
+        stem += PARTIAL
+    try:
+        return list(write(folder, stem)), None
+    except OSError as first:
+        failed = "odedyn: error: --out: could not write %s (%s)" % (
+            first.filename or os.path.join(folder, stem), first.strerror or first)
+    for where in (os.getcwd(), None):
+        try:
+            rescue = tempfile.mkdtemp(prefix="odedyn-rescue-", dir=where)
+            paths = list(write(rescue, stem))
+        except OSError:
+            continue
+        print("%s; the result is kept in %s" % (failed, rescue), file=sys.stderr)
+        return paths, 2
+    print("%s; nor could a rescue folder be written: nothing saved" % failed, file=sys.stderr)
+    return [], 2
+
+
+def _file_out(path):
+    """(folder, stem) of a FILE.npz given as --out."""
+    path = path[:-4] if path.endswith(".npz") else path
+    return os.path.dirname(os.path.abspath(path)), os.path.basename(path)
+
+
+def available_memory():
+    """Bytes of memory available to a new allocation (Linux MemAvailable, else physical)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return None
+
+
+def _gib(n):
+    return "%.3g GiB" % (n / 2 ** 30)
+
+
+def check_memory(exp):
+    """ConfigError naming the size key when the theory would need more memory than is free."""
+    need = exp.memory_estimate()
+    have = available_memory()
+    if need is not None and have is not None and need[0] > have:
+        key = need[1]
+        section, _, name = key.partition(".")
+        value = exp.config.get(section, {}).get(name) if isinstance(
+            exp.config.get(section), dict) else None
+        raise ConfigError(key, value, "the theory would need about %s of memory, %s is "
+                          "available" % (_gib(need[0]), _gib(have)))
 
 
 @contextlib.contextmanager
 def _startup():
-    """Say on stderr when start-up takes long: the first run compiles the kernels."""
-    timer = threading.Timer(COMPILE_NOTICE_AFTER, lambda: print(
-        "odedyn: compiling kernels (once: numba caches them for the next runs) ...",
-        file=sys.stderr, flush=True))
+    """Say on stderr when start-up takes long because numba compiles (a first run): once, when
+    COMPILE_NOTICE_AFTER seconds have passed and a compilation has begun (loading kernels from
+    numba's cache is not compiling, and says nothing)."""
+    from numba.core import event
+    begun, said, lock = threading.Event(), [], threading.Lock()
+
+    def notice():
+        with lock:
+            if begun.is_set() and not said:
+                said.append(True)
+                print("odedyn: compiling kernels (once: numba caches them for the next runs) ...",
+                      file=sys.stderr, flush=True)
+
+    class Compiling(event.Listener):
+        def on_start(self, ev):
+            begun.set()
+            if timer.finished.is_set():
+                notice()
+
+        def on_end(self, ev):
+            pass
+
+    timer = threading.Timer(COMPILE_NOTICE_AFTER, notice)
     timer.daemon = True
+    listener = Compiling()
+    event.register("numba:compile", listener)
     timer.start()
     try:
         yield
     finally:
         timer.cancel()
+        event.unregister("numba:compile", listener)
 
 
 def _experiment(args, simulate=False):
@@ -113,6 +212,7 @@ def _experiment(args, simulate=False):
     from .experiment import Experiment
     with _startup(), recording() as resolved:
         exp = experiment(args.config, getattr(args, "D", None))
+        check_memory(exp)
         with warnings.catch_warnings():   # said by the run itself, if at all
             warnings.simplefilter("ignore")
             exp.prepare()
@@ -196,8 +296,11 @@ def _interrupted(sim, exp, paths, on_stdout):
     where = ("partial results in " + ", ".join(paths) if paths else
              "partial results on stdout" if on_stdout else "nothing saved (no --out)")
     if len(sim.t):
-        kept = "measured up to t = %g of %g; seeds behind each time in n_seeds" % (
-            sim.t[-1], exp.times[-1])
+        count = sim["n_seeds"]
+        every = sim.t[count == count[0]][-1]
+        kept = "%d seeds measured up to t = %g of %g" % (count[0], every, exp.times[-1]) + (
+            "" if every == sim.t[-1] else ", %d up to t = %g" % (count[-1], sim.t[-1])) + (
+            "; seeds behind each time in n_seeds")
     else:
         kept = "before any measurement"
     print("odedyn: interrupted (%s); %s" % (kept, where), file=sys.stderr)
@@ -213,9 +316,12 @@ def cmd_integrate(args):
     timing = {"integrate_s": traj.meta["integrate_s"], "startup_s": startup}
     record = {k: traj.meta[k] for k in ("method", "rhs_evaluations", "steps", "numerical_error",
                                         "diagnostics")}
+    status = None
     if args.out:
-        save(args.out, _arrays(traj) | exp.saved_arrays(),
-             _sidecar(exp, resolved, timing=timing, summary=record))
+        arrays = _arrays(traj) | exp.saved_arrays()
+        sidecar = _sidecar(exp, resolved, timing=timing, summary=record)
+        _, status = _write_results(_file_out(args.out), lambda folder, stem: save(
+            os.path.join(folder, stem + ".npz"), arrays, sidecar), partial=False)
     if args.json:
         _emit(_curves_json(traj, exp) | {"timing": timing} | record)
     else:
@@ -223,8 +329,8 @@ def cmd_integrate(args):
                     else ", numerical error <= %.2g" % record["numerical_error"])
         print("%s: final %s = %.6g at t = %g (%s: %d RHS evaluations, %.3f s%s)"
               % (args.config, exp.error_name, traj[exp.error_name][-1], traj.t[-1],
-                 record["method"], record["rhs_evaluations"], timing["integrate_s"], accuracy),
-              file=sys.stderr)
+                 record["method"], record["rhs_evaluations"], timing["integrate_s"], accuracy))
+    return status
 
 
 def cmd_simulate(args):
@@ -236,18 +342,21 @@ def cmd_simulate(args):
     meta = _simulation_meta(exp, sim)
     timing = {"integrate_s": meta["simulate_s"], "simulate_s": meta["simulate_s"],
               "startup_s": startup}
-    paths = []
+    paths, status = [], None
     if args.out and len(sim.t):
-        paths = list(save(args.out, _arrays(sim) | exp.saved_arrays(),
-                          _sidecar(exp, resolved, simulation=meta, timing=timing)))
+        arrays = _arrays(sim) | exp.saved_arrays()
+        sidecar = _sidecar(exp, resolved, simulation=meta, timing=timing)
+        paths, status = _write_results(_file_out(args.out), lambda folder, stem: save(
+            os.path.join(folder, stem + ".npz"), arrays, sidecar), partial=not meta["complete"])
     if args.json:
         _emit(_curves_json(sim, exp, sem=True) | {"timing": timing, "simulation": meta})
     if meta.get("interrupted"):
-        return _interrupted(sim, exp, paths, args.json)
+        return status or _interrupted(sim, exp, paths, args.json)
     if not args.json:
         print("%s: D = %d, %d seeds: final %s = %.6g +- %.2g (%.1f s)"
-              % (args.config, exp.D, args.seeds, exp.error_name, sim[exp.error_name][-1],
-                 sim[exp.error_name + "_sem"][-1], meta["simulate_s"]), file=sys.stderr)
+              % (args.config, exp.D, meta["seeds"], exp.error_name, sim[exp.error_name][-1],
+                 sim[exp.error_name + "_sem"][-1], meta["simulate_s"]))
+    return status
 
 
 def cmd_compare(args):
@@ -262,27 +371,31 @@ def cmd_compare(args):
               "simulate_s": sim.meta.get("simulate_s"), "startup_s": startup}
     meta = _simulation_meta(exp, sim)
     name = os.path.splitext(os.path.basename(args.config))[0]
-    paths = {}
+    paths, status = {}, None
     if args.out and len(sim.t):
         from .plotting import comparison_figure, save as save_figure
-        fig = comparison_figure(theory, sim, exp, name)
-        png, pdf = save_figure(fig, args.out, name + "-compare")
-        npz, sidecar = save(os.path.join(args.out, name + "-compare.npz"),
-                            _arrays(theory, "theory_") | _arrays(sim, "sim_"),
-                            _sidecar(exp, resolved, summary=summary, simulation=meta,
-                                     timing=timing))
-        paths = {"figure": png, "figure_pdf": pdf, "arrays": npz, "sidecar": sidecar}
+        arrays = _arrays(theory, "theory_") | _arrays(sim, "sim_")
+        sidecar = _sidecar(exp, resolved, summary=summary, simulation=meta, timing=timing)
+
+        def write(folder, stem):
+            npz_json = save(os.path.join(folder, stem + ".npz"), arrays, sidecar)
+            return save_figure(comparison_figure(theory, sim, exp, name), folder, stem) + list(
+                npz_json)
+        written, status = _write_results((args.out, name + "-compare"), write,
+                                         partial=not meta["complete"])
+        paths = dict(zip(("figure", "figure_pdf", "arrays", "sidecar"), written))
     if args.json:
         _emit(_curves_json(theory, exp)
               | {"timing": timing,
                  "simulation": _curves_json(sim, exp, sem=True) | {"meta": meta},
                  "summary": summary, "files": paths})
     if meta.get("interrupted"):
-        return _interrupted(sim, exp, list(paths.values()), args.json)
+        return status or _interrupted(sim, exp, list(paths.values()), args.json)
     if not args.json:
         print("%s: D = %d, %d seeds\n%s%s"
-              % (args.config, exp.D, args.seeds, "\n".join(summary_lines(summary)),
-                 "" if not paths else "\nwrote " + ", ".join(paths.values())), file=sys.stderr)
+              % (args.config, exp.D, summary["seeds"], "\n".join(summary_lines(summary)),
+                 "" if not paths else "\nwrote " + ", ".join(paths.values())))
+    return status
 
 
 def cmd_figure(args):
@@ -420,6 +533,11 @@ def _main(argv):
     except NumericalError as exc:
         print("odedyn: numerical trouble %s" % exc, file=sys.stderr)
         return 1
+    except MemoryError as exc:
+        print("odedyn: error: out of memory (%s): a smaller problem (model.K, the size) or a "
+              "machine with more memory" % (str(exc).split(" for an array")[0] or "MemoryError"),
+              file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("odedyn: interrupted; nothing written", file=sys.stderr)
         return 128 + signal.SIGINT

@@ -140,7 +140,9 @@ def judge(summary, large_size_limit):
 def notes(summary, large_size_limit=True):
     """What the numbers of a comparison can and cannot say, as sentences."""
     out = []
-    if summary["seeds"] < FEW_SEEDS:
+    if summary["seeds"] < 2:
+        out.append("%d seed measured: no standard error, no verdict on chance" % summary["seeds"])
+    elif summary["seeds"] < FEW_SEEDS:
         out.append("only %d seeds: their standard errors are themselves uncertain (by ~%d%%), "
                    "so the chance bound on deviations in SE is wide; use %d or more"
                    % (summary["seeds"], round(100 / np.sqrt(2 * (summary["seeds"] - 1))),
@@ -238,7 +240,8 @@ def compare(exp, seeds=8, workers=None, progress=True, observables=None, size_te
         observables = tuple(exp.order_parameter_names) + tuple(exp.observable_names)
     names = (exp.error_name,) + tuple(n for n in observables if n + "_sem" in sim.curves)
     large = bool(exp.large_size_limit)
-    summary = {"D": exp.D, "seeds": seeds, "large_size_limit": large,
+    summary = {"D": exp.D, "seeds": sim.meta.get("seeds", seeds), "seeds_requested": seeds,
+               "large_size_limit": large,
                "deviation": deviation(theory, sim, names, exp.D if large else None),
                "interrupted": sim.meta.get("interrupted", False),
                "sgd_stability": _stability(theory)}

@@ -58,7 +58,10 @@ class Section:
         self.used.add(key)
         if key not in self.table:
             if default is _MISSING:
-                raise ConfigError(self.key(key), None, "is required")
+                near = difflib.get_close_matches(key, sorted(set(self.table) - self.used), n=1,
+                                                 cutoff=0.6)
+                raise ConfigError(self.key(key), None, "is required" + (
+                    "; %s is given: did you mean %s?" % (self.key(near[0]), key) if near else ""))
             value = default
         else:
             value = self.table[key]

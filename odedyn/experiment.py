@@ -83,6 +83,13 @@ class Experiment:
     def prepare(self):
         """Compile or load the compiled kernels (part of start-up, not of the integration)."""
 
+    def memory_estimate(self):
+        """(bytes, CONFIG key): roughly the peak memory of a theory run, and the key of the size
+        that sets it; None where the family does not say (its sizes cannot exhaust memory
+        before an error says so). The command line refuses, before any work, a run that needs
+        more than the machine has."""
+        return None
+
     # ------------------------------------------------------------ theory
     def integrate(self, times=None, progress=True):
         """Theory curve: a Trajectory with ``error_name`` and the other curves at ``times``

@@ -80,10 +80,14 @@ def run_seeds(task, seeds, total_steps, workers=None, progress=True, desc="simul
     from tqdm import tqdm
 
     stop = threading.Event()
-    interactive = sys.stderr.isatty()  # in a log file, a line every 10 s rather than a bar
-    bar = tqdm(total=int(total_steps) * len(seeds), desc=desc, unit="step", unit_scale=True,
-               disable=not progress, delay=2.0, leave=False, dynamic_ncols=True,
-               mininterval=0.2 if interactive else 10.0)
+    total = int(total_steps) * len(seeds)
+    if not progress:
+        bar = _Lines(total, desc, enabled=False)
+    elif sys.stderr.isatty():
+        bar = tqdm(total=total, desc=desc, unit="step", unit_scale=True, delay=2.0, leave=False,
+                   dynamic_ncols=True, mininterval=0.2)
+    else:                              # in a log file, a plain line every LINE_EVERY seconds
+        bar = _Lines(total, desc)
     lock = threading.Lock()
 
     def advance(n):
@@ -116,6 +120,42 @@ def run_seeds(task, seeds, total_steps, workers=None, progress=True, desc="simul
     return [f.result() for f in futures if not f.cancelled()], interrupted
 
 
+#: seconds between two progress lines when stderr is not a terminal (a log file)
+LINE_EVERY = 10.0
+
+
+class _Lines:
+    """Progress as plain lines on stderr (no carriage returns), one every LINE_EVERY seconds,
+    the first after LINE_EVERY; the rate, and the time left, measured from the first steps
+    reported (a first chunk that waited for a compilation does not count)."""
+
+    def __init__(self, total, desc, enabled=True):
+        self.total, self.desc, self.enabled = total, desc, enabled
+        self.n = 0
+        self.start = self.last = time.perf_counter()
+        self.first = None                                  # (time, steps) of the first report
+
+    def update(self, n):
+        if not self.enabled:
+            return
+        self.n += n
+        now = time.perf_counter()
+        if self.first is None:
+            self.first = (now, self.n)
+            return
+        if now - self.last < LINE_EVERY or self.n >= self.total:
+            return
+        self.last = now
+        rate = (self.n - self.first[1]) / max(now - self.first[0], 1e-9)
+        left = (self.total - self.n) / rate if rate > 0 else float("inf")
+        print("odedyn: %s: %.0f%% (%.4g of %.4g steps, %.0f s, about %.0f s left)"
+              % (self.desc, 100.0 * self.n / self.total, self.n, self.total, now - self.start,
+                 left), file=sys.stderr, flush=True)
+
+    def close(self):
+        pass
+
+
 def reduce_seeds(t, per_seed, meta):
     """Mean over seeds of every curve (``name``), its standard error (``name + '_sem'``, NaN
     where fewer than two seeds reached a time) and the per-seed curves (``name + '_seeds'``,
@@ -134,7 +174,8 @@ def reduce_seeds(t, per_seed, meta):
             stack[i, :lengths[i]] = r[name]
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.nanmean(stack, axis=0) if n else stack[0]
-            var = np.nanvar(stack, axis=0, ddof=1) if len(per_seed) > 1 else np.nan
+            var = (np.nanvar(stack, axis=0, ddof=1) if len(per_seed) > 1
+                   else np.full(stack.shape[1:], np.nan))
         shape = (n,) + (1,) * (stack.ndim - 2)
         sem = np.where(count.reshape(shape) > 1, np.sqrt(var) / np.sqrt(count.reshape(shape)),
                        np.nan) if n else np.zeros((0,) + first.shape[1:])

@@ -51,7 +51,7 @@ def test_integrate_out_writes_arrays_and_provenance(tmp_path, capsys):
     out = tmp_path / "res" / "run.npz"
     assert main(["integrate", write(tmp_path, BASE), "--out", str(out)]) == 0
     with np.load(out) as f:
-        assert {"t", "error", "Q", "R", "T0", "W", "V"} <= set(f.files)
+        assert {"t", "error", "Q", "R", "T0", "initial_W", "initial_V"} <= set(f.files)
     side = json.loads((tmp_path / "res" / "run.json").read_text())
     assert side["config"]["model"]["K"] == 2
     assert side["versions"]["numpy"] and len(side["code_hash"]) == 64

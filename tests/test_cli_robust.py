@@ -1,5 +1,7 @@
 """What a new user hits at the command line (issue 13): bad paths and files, broken pipes, file
 permissions, version and help. Every case exits 0, 2 with one line, or as Unix tools do."""
+import importlib
+import json
 import os
 import signal
 import subprocess
@@ -46,7 +48,7 @@ def one_line_error(capsys, *needles):
 # ------------------------------------------------------------ output paths, checked first
 def test_compare_out_existing_file_fails_before_computing(tmp_path, capsys, monkeypatch):
     called = []  # odedyn.compare the module (the package exports a function of that name)
-    monkeypatch.setattr(sys.modules["odedyn.compare"], "compare", lambda *a, **k: called.append(1))
+    monkeypatch.setattr(importlib.import_module("odedyn.compare"), "compare", lambda *a, **k: called.append(1))
     target = tmp_path / "taken"
     target.write_text("mine")
     assert main(["compare", write(tmp_path, BASE), "--seeds", "2", "--no-progress",
@@ -81,6 +83,90 @@ def test_out_in_read_only_folder(tmp_path, capsys):
         one_line_error(capsys, "--out", "not writable")
     finally:
         ro.chmod(0o700)
+
+
+def test_out_where_nothing_can_be_written_fails_before_computing(tmp_path, capsys, monkeypatch):
+    """/proc passes every permission check for root, yet takes no file: tried, not assumed."""
+    called = []
+    monkeypatch.setattr(importlib.import_module("odedyn.compare"), "compare", lambda *a, **k: called.append(1))
+    for command, out in (("integrate", "/proc/x.npz"), ("compare", "/proc/res")):
+        assert main([command, write(tmp_path, BASE), "--no-progress", "--seeds", "2",
+                     "--out", out] if command == "compare" else
+                    [command, write(tmp_path, BASE), "--out", out]) == 2
+        one_line_error(capsys, "--out", "cannot write in /proc")
+    assert not called
+
+
+@pytest.mark.parametrize("command", ["integrate", "simulate", "compare"])
+def test_a_write_that_fails_after_the_work_keeps_the_result(tmp_path, capsys, monkeypatch,
+                                                            command):
+    """The disk fills up (ENOSPC) between the check and the write: one line, exit 2, and the
+    result in a rescue folder of the working folder, named in that line."""
+    import errno
+    import odedyn.results
+    real = odedyn.results.np.savez
+    target = tmp_path / "out"
+    full = str(target) if command == "compare" else str(tmp_path)
+
+    def full_disk(fh, **arrays):
+        if os.path.dirname(fh.name) == full:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), fh.name)
+        real(fh, **arrays)
+    monkeypatch.setattr(odedyn.results.np, "savez", full_disk)
+    monkeypatch.chdir(tmp_path)
+    out = str(target) + ("" if command == "compare" else ".npz")
+    argv = [command, write(tmp_path, BASE), "--out", out]
+    assert main(argv + ([] if command == "integrate" else ["--seeds", "2", "--no-progress"])) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("odedyn: error: --out") and "\n" not in err, err
+    assert "No space left" in err and "kept in" in err
+    rescue = err.split("kept in ")[1]
+    assert os.path.dirname(rescue) == str(tmp_path) and "odedyn-rescue-" in rescue
+    kept = sorted(os.listdir(rescue))
+    assert any(name.endswith(".npz") for name in kept) and any(
+        name.endswith(".json") for name in kept), kept
+
+
+def test_a_partial_result_never_replaces_a_complete_one(tmp_path, capsys, monkeypatch):
+    """A re-run interrupted midway (here: a run_seeds that reports the interrupt after one of two
+    seeds measured half its times) writes beside the complete files, as NAME.partial; the
+    summary counts the seeds that measured."""
+    import odedyn.simulation as sm
+    cfg = write(tmp_path, BASE)
+    out = tmp_path / "res"
+    assert main(["compare", cfg, "--seeds", "2", "--no-progress", "--out", str(out)]) == 0
+    capsys.readouterr()
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real = sm.run_seeds
+
+    def interrupted(*a, **k):
+        per_seed, _ = real(*a, **k)
+        return [{k: v[:len(v) // 2] for k, v in per_seed[0].items()}], True
+    monkeypatch.setattr(sm, "run_seeds", interrupted)
+    assert main(["compare", cfg, "--seeds", "2", "--no-progress", "--out", str(out)]) == 130
+    err = capsys.readouterr().err
+    assert "1 seeds measured up to t = " in err and ".partial" in err, err
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.name in before} == before
+    stem = os.path.splitext(os.path.basename(cfg))[0] + "-compare.partial"
+    side = json.loads((out / (stem + ".json")).read_text())
+    assert side["summary"]["seeds"] == side["simulation"]["seeds"] == 1
+    assert side["summary"]["seeds_requested"] == 2
+    assert (out / (stem + ".npz")).exists() and (out / (stem + ".png")).exists()
+
+
+def test_a_problem_too_big_for_memory_is_refused_in_one_line(tmp_path, capsys):
+    """K = 100000: the theory's workspace alone is ~1e4 GiB; refused before any allocation."""
+    assert main(["integrate", write(tmp_path, BASE.replace("K = 2", "K = 100000"))]) == 2
+    one_line_error(capsys, "model.K = 100000", "GiB of memory")
+
+
+@pytest.mark.parametrize("edit,hint", [
+    (("spikes =", "spiks ="), "data.spiks is given: did you mean spikes?"),
+    (("t_max =", "t_maxx ="), "training.t_maxx is given: did you mean t_max?"),
+])
+def test_a_misspelt_required_key_is_named_beside_the_missing_one(tmp_path, capsys, edit, hint):
+    assert main(["integrate", write(tmp_path, BASE.replace(*edit))]) == 2
+    one_line_error(capsys, "is required", hint)
 
 
 # ------------------------------------------------------------ CONFIG files that are not CONFIGs

@@ -63,6 +63,12 @@ class Experiment(BaseExperiment):
     def grouping(self):
         return self.spectrum.grouping(self.bins)
 
+    def memory_estimate(self):
+        """The right-hand side's workspace (11 K^2 + 7 K floats) times the solver's ~16 copies
+        (stages, error estimate, state, output)."""
+        K = self.model.K
+        return 8 * 16 * (11 * K * K + 7 * K), "model.K"
+
     def initial_state(self, grouping=None):
         """The macroscopic state of the initial network (the public weights -> order map)."""
         return self.model.order_parameters(self.W0, self.V0, self.b0, grouping or self.grouping())

@@ -59,6 +59,12 @@ class Experiment(BaseExperiment):
     def D(self):
         return self.W0.shape[1]
 
+    def memory_estimate(self):
+        """The order parameters and the pairwise averages, (K + M)^2 floats a few times over,
+        times the solver's ~16 copies."""
+        n = self.model.K + len(self.A)
+        return 8 * 16 * 4 * n * n, "model.K"
+
     def initial_order_parameters(self):
         """(Q, R, T, v) of the initial student and the teacher."""
         return self.model.order_parameters(self.W0, self.v0, self.W_teacher)

@@ -180,7 +180,7 @@ def test_cli_integrate_json_and_out(tmp_path, capsys):
     assert {"R", "Q"} <= set(out["order_parameters"])
     assert {"distance", "support_accuracy"} <= set(out["observables"])  # issue 13, item 12
     with np.load(tmp_path / "r.npz") as f:
-        assert f["W"].shape == f["dictionary"].shape == (50, 8) and "distance" in f.files
+        assert f["initial_W"].shape == f["dictionary"].shape == (50, 8) and "distance" in f.files
 
 
 def test_cli_bad_value_exits_2_and_writes_nothing(tmp_path, capsys):
