@@ -97,8 +97,15 @@ def examples():
 
 
 def example_summary(path):
-    """The first comment line of an example CONFIG."""
+    """The first sentence of an example CONFIG's opening comment (whole, over as many comment
+    lines as it takes)."""
+    import re
+    block = []
     for line in path.read_text().splitlines():
         if line.startswith("#"):
-            return line.lstrip("# ").strip()
-    return ""
+            block.append(line.lstrip("#").strip())
+        elif block or line.strip():
+            break
+    text = " ".join(part for part in block if part)
+    end = re.search(r"(?<=[.!?])\s+(?=[A-Z(])", text)
+    return text[:end.start()] if end else text

@@ -112,3 +112,17 @@ def test_example_command(tmp_path, capsys):
     assert "exists" in capsys.readouterr().err
     assert main(["example", "erf_spikd"]) == 2
     assert "did you mean 'erf_spiked'" in capsys.readouterr().err
+
+
+def test_example_list_prints_whole_first_sentences():
+    """Each description is the opening comment's first sentence, whole: it ends a sentence
+    (., ! or ?, or the comment's end) even when the sentence runs over several comment lines."""
+    from odedyn import figures
+    for name, path in figures.examples().items():
+        comment = " ".join(line.lstrip("#").strip() for line in
+                           path.read_text().split("\n\n")[0].splitlines() if line.startswith("#"))
+        summary = figures.example_summary(path)
+        rest = comment[len(summary):]
+        assert comment.startswith(summary) and summary, name
+        assert rest == "" or (summary[-1] in ".!?" and rest[:1] == " " and rest[1:2].isupper()), (
+            name, summary)
