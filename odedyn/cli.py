@@ -206,19 +206,28 @@ def _startup():
 
 
 def _experiment(args, simulate=False):
-    """The experiment of ``args.config`` (with --D), its kernels compiled (start-up), and the
-    CONFIG as resolved (every value the family read, defaults included)."""
+    """The experiment of ``args.config`` (with --D), its kernels compiled (start-up), the CONFIG
+    as resolved (every value the family read, defaults included) and the start-up's timing:
+    ``startup_s`` (the process's age when the work begins) and its stages ``startup``
+    {imports_s: the interpreter and imports before the command, config_s: reading the CONFIG
+    and building the experiment, kernels_s: loading or compiling the kernels}."""
     from .config import experiment, recording
     from .experiment import Experiment
+    imports = _process_age()
+    t0 = time.perf_counter()
     with _startup(), recording() as resolved:
         exp = experiment(args.config, getattr(args, "D", None))
         check_memory(exp)
+        t1 = time.perf_counter()
         with warnings.catch_warnings():   # said by the run itself, if at all
             warnings.simplefilter("ignore")
             exp.prepare()
         if simulate and type(exp).sim_start is not Experiment.sim_start:
             exp.sim_advance(exp.sim_start(0), 0)  # compile the learning rule's kernel
-    return exp, _resolved(exp.config, resolved)
+    t2 = time.perf_counter()
+    timing = {"startup_s": _process_age(),
+              "startup": {"imports_s": imports, "config_s": t1 - t0, "kernels_s": t2 - t1}}
+    return exp, _resolved(exp.config, resolved), timing
 
 
 def _resolved(given, read):
@@ -310,10 +319,9 @@ def _interrupted(sim, exp, paths, on_stdout):
 def cmd_integrate(args):
     from .results import save
     check_out(args.out)
-    exp, resolved = _experiment(args)
-    startup = _process_age()
+    exp, resolved, startup = _experiment(args)
     traj = exp.integrate()
-    timing = {"integrate_s": traj.meta["integrate_s"], "startup_s": startup}
+    timing = {"integrate_s": traj.meta["integrate_s"]} | startup
     record = {k: traj.meta[k] for k in ("method", "rhs_evaluations", "steps", "numerical_error",
                                         "diagnostics")}
     status = None
@@ -336,12 +344,10 @@ def cmd_integrate(args):
 def cmd_simulate(args):
     from .results import save
     check_out(args.out)
-    exp, resolved = _experiment(args, simulate=True)
-    startup = _process_age()
+    exp, resolved, startup = _experiment(args, simulate=True)
     sim = exp.simulate(seeds=args.seeds, workers=args.workers, progress=not args.no_progress)
     meta = _simulation_meta(exp, sim)
-    timing = {"integrate_s": meta["simulate_s"], "simulate_s": meta["simulate_s"],
-              "startup_s": startup}
+    timing = {"integrate_s": meta["simulate_s"], "simulate_s": meta["simulate_s"]} | startup
     paths, status = [], None
     if args.out and len(sim.t):
         arrays = _arrays(sim) | exp.saved_arrays()
@@ -363,12 +369,11 @@ def cmd_compare(args):
     from .compare import compare, summary_lines
     from .results import save
     check_out(args.out, folder=True)
-    exp, resolved = _experiment(args, simulate=True)
-    startup = _process_age()
+    exp, resolved, startup = _experiment(args, simulate=True)
     theory, sim, summary = compare(exp, seeds=args.seeds, workers=args.workers,
                                    progress=not args.no_progress)
     timing = {"integrate_s": theory.meta.get("integrate_s"),
-              "simulate_s": sim.meta.get("simulate_s"), "startup_s": startup}
+              "simulate_s": sim.meta.get("simulate_s")} | startup
     meta = _simulation_meta(exp, sim)
     name = os.path.splitext(os.path.basename(args.config))[0]
     paths, status = {}, None

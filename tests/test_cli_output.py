@@ -9,6 +9,7 @@ import sys
 import pytest
 
 import odedyn.cli
+import odedyn.families
 from odedyn.cli import main
 from tiny_configs import KINDS, PLUGINS, TINY
 
@@ -126,3 +127,24 @@ def test_example_list_prints_whole_first_sentences():
         assert comment.startswith(summary) and summary, name
         assert rest == "" or (summary[-1] in ".!?" and rest[:1] == " " and rest[1:2].isupper()), (
             name, summary)
+
+
+@pytest.mark.parametrize("kind", [k for k in KINDS if odedyn.families.family(k).__module__
+                                  .startswith("odedyn.")])
+def test_integrate_imports_only_what_it_needs_and_times_its_start_up(tmp_path, kind):
+    """A theory run imports none of sympy, dask, xarray, zarr, matplotlib, scikit-learn (they
+    cost start-up a theory run does not need); its timing names the start-up's stages."""
+    cfg = write(tmp_path, kind)
+    probe = ("import sys, runpy; sys.argv = ['odedyn', 'integrate', %r, '--json']\n"
+             "try:\n    runpy.run_module('odedyn', run_name='__main__')\n"
+             "except SystemExit:\n    pass\n"
+             "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'sympy', 'dask', "
+             "'distributed', 'xarray', 'zarr', 'matplotlib', 'sklearn', 'pandas'})\n"
+             "print('HEAVY', heavy)" % cfg)
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=600)
+    first, heavy = proc.stdout.split("\nHEAVY ")
+    assert heavy.strip() == "[]", (kind, heavy)
+    stages = json.loads(first)["timing"]["startup"]
+    assert set(stages) == {"imports_s", "config_s", "kernels_s"}
+    assert all(v >= 0 for v in stages.values())

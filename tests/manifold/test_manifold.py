@@ -178,10 +178,10 @@ def test_cli_integrate_json_and_out(tmp_path, capsys):
     res = json.loads(capsys.readouterr().out)
     assert set(res) >= {"t", "error", "order_parameters", "timing"}
     assert set(res["observables"]) == {"max_error", "exceptional_measure", "train_loss"}
-    assert set(res["timing"]) == {"integrate_s", "startup_s"}
+    assert set(res["timing"]) == {"integrate_s", "startup_s", "startup"}
     assert res["t"][-1] == 5.0 and len(res["error"]) == len(res["t"])
     with np.load(out) as f:
-        assert {"t", "error", "max_error", "theta"} <= set(f.files)
+        assert {"t", "error", "max_error", "initial_theta"} <= set(f.files)
     assert main(["simulate", str(cfg), "--seeds", "2", "--json", "--no-progress"]) == 0
     sim = json.loads(capsys.readouterr().out)
     assert sim["error"][0] == res["error"][0]

@@ -92,11 +92,11 @@ def test_integrate_json_and_out(tmp_path, capsys):
     assert main(["integrate", str(cfg), "--json", "--out", str(tmp_path / "o.npz")]) == 0
     out = json.loads(capsys.readouterr().out)
     assert {"t", "risk", "order_parameters", "timing"} <= set(out)
-    assert set(out["timing"]) == {"integrate_s", "startup_s"}
+    assert set(out["timing"]) == {"integrate_s", "startup_s", "startup"}
     assert out["t"][-1] == 50.0 and abs(out["risk"][-1] - (1 - 1 / np.pi)) < 1e-3
     assert "gram_offdiag_max" in out["observables"]
     with np.load(tmp_path / "o.npz") as f:
-        assert f["A"].shape == (30, 15) and f["B"].shape == (15, 30)
+        assert f["initial_A"].shape == (30, 15) and f["initial_B"].shape == (15, 30)
 
 
 @pytest.mark.parametrize("edit,key", [
