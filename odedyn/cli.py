@@ -221,12 +221,12 @@ def _experiment(args, simulate=False):
         with warnings.catch_warnings():   # said by the run itself, if at all
             warnings.simplefilter("ignore")
             exp.prepare()
-        if simulate and type(exp).sim_start is not Experiment.sim_start:
-            exp.sim_advance(exp.sim_start(0), 0)  # compile the learning rule's kernel
         if getattr(args, "fluctuations", False):
-            # the expansion's kernels, and its refusal (ConfigError) before any work
+            # the expansion's kernels, and its refusal (ConfigError) before any other work
             from .fluctuations import of
             of(exp, times=exp.times[:2])
+        if simulate and type(exp).sim_start is not Experiment.sim_start:
+            exp.sim_advance(exp.sim_start(0), 0)  # compile the learning rule's kernel
     return exp, _resolved(exp.config, resolved)
 
 
