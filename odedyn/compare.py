@@ -344,9 +344,8 @@ def band_lines(band):
     """The band table of a comparison (``band_deviation``), one line per observable."""
     lines = ["against the predicted band (valid times only; mean vs theory + bias in SE, "
              "seed sd / predicted std; chance: 5% family-wise):",
-             "  %-20s %8s %8s %15s %15s %6s %10s  %s" % (
-                 "observable", "in SE", "chance", "sd / std", "chance", "times", "valid to",
-                 "")]
+             "  %-20s %8s %8s %15s %15s %6s %10s" % (
+                 "observable", "in SE", "chance", "sd / std", "chance", "times", "valid to")]
     for name, v in band.items():
         lines.append("  %-20s %8.3g %8.3g %15s %15s %6d %10.4g  %s" % (
             name, v["max_z_band"], v["z_limit"], "%.3g..%.3g" % tuple(v["spread_ratio"]),
