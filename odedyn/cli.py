@@ -1,8 +1,9 @@
 """The ``odedyn`` command line (the contract is the README's "Command line" section).
 
-    odedyn integrate CONFIG [--json] [--out FILE.npz]
+    odedyn integrate CONFIG [--fluctuations] [--json] [--out FILE.npz]
     odedyn simulate  CONFIG [--seeds N] [--D N] [--workers N] [--no-progress] [--json] [--out FILE.npz]
-    odedyn compare   CONFIG [--seeds N] [--D N] [--workers N] [--no-progress] [--json] [--out DIR]
+    odedyn compare   CONFIG [--seeds N] [--D N] [--workers N] [--no-progress] [--fluctuations]
+                     [--json] [--out DIR]
     odedyn figure    NAME [--out DIR] [--quick] [--json]   |   odedyn figure --list
     odedyn example   NAME [--to DIR]                       |   odedyn example --list
 
@@ -56,6 +57,9 @@ class _SizeHelp:
 
 
 D_HELP = _SizeHelp()
+FLUCTUATIONS_HELP = ("also the predicted finite-size band at the CONFIG's D: the std of single "
+                     "SGD runs and the O(1/D) bias of their mean around the theory curve "
+                     "(committee and autoencoder, linear or erf), NaN where not valid")
 
 
 def _process_age():
@@ -206,8 +210,9 @@ def _startup():
 
 
 def _experiment(args, simulate=False):
-    """The experiment of ``args.config`` (with --D), its kernels compiled (start-up), the CONFIG
-    as resolved (every value the family read, defaults included) and the start-up's timing:
+    """The experiment of ``args.config`` (with --D), its kernels compiled (start-up; with
+    --fluctuations the expansion's too, which refuses a family without one here), the CONFIG as
+    resolved (every value the family read, defaults included) and the start-up's timing:
     ``startup_s`` (the process's age when the work begins) and its stages ``startup``
     {imports_s: the interpreter and imports before the command, config_s: reading the CONFIG
     and building the experiment, kernels_s: loading or compiling the kernels}."""
@@ -222,6 +227,10 @@ def _experiment(args, simulate=False):
         with warnings.catch_warnings():   # said by the run itself, if at all
             warnings.simplefilter("ignore")
             exp.prepare()
+        if getattr(args, "fluctuations", False):
+            # the expansion's kernels, and its refusal (ConfigError) before any other work
+            from .fluctuations import of
+            of(exp, times=exp.times[:2])
         if simulate and type(exp).sim_start is not Experiment.sim_start:
             exp.sim_advance(exp.sim_start(0), 0)  # compile the learning rule's kernel
     t2 = time.perf_counter()
@@ -243,7 +252,8 @@ def _resolved(given, read):
 def _curves_json(traj, exp, sem=False):
     """t, the error curve (under its paper name and as "error"), the headline curves at the top
     level, the order parameters under "order_parameters", other observables under
-    "observables"; for simulations "_sem" twins and the seeds behind each time ("n_seeds")."""
+    "observables"; for simulations "_sem" twins and the seeds behind each time ("n_seeds");
+    for a theory with its predicted band, "fluctuations" (odedyn.fluctuations.band_json)."""
     def pick(names, suffix=""):
         return {n: traj[n + suffix] for n in names if n + suffix in traj.curves}
 
@@ -259,6 +269,9 @@ def _curves_json(traj, exp, sem=False):
         out["observables_sem"] = pick(exp.observable_names, "_sem")
         if "n_seeds" in traj.curves:
             out["n_seeds"] = traj["n_seeds"]
+    if getattr(traj, "band", None) is not None:
+        from .fluctuations import band_json
+        out["fluctuations"] = band_json(traj.band)
     return out
 
 
@@ -320,13 +333,13 @@ def cmd_integrate(args):
     from .results import save
     check_out(args.out)
     exp, resolved, startup = _experiment(args)
-    traj = exp.integrate()
-    timing = {"integrate_s": traj.meta["integrate_s"]} | startup
+    traj = exp.integrate(fluctuations=args.fluctuations)
+    timing = {"integrate_s": traj.meta["integrate_s"]} | startup | _band_timing(traj)
     record = {k: traj.meta[k] for k in ("method", "rhs_evaluations", "steps", "numerical_error",
                                         "diagnostics")}
     status = None
     if args.out:
-        arrays = _arrays(traj) | exp.saved_arrays()
+        arrays = _arrays(traj) | exp.saved_arrays() | _band_arrays(traj)
         sidecar = _sidecar(exp, resolved, timing=timing, summary=record)
         _, status = _write_results(_file_out(args.out), lambda folder, stem: save(
             os.path.join(folder, stem + ".npz"), arrays, sidecar), partial=False)
@@ -338,7 +351,34 @@ def cmd_integrate(args):
         print("%s: final %s = %.6g at t = %g (%s: %d RHS evaluations, %.3f s%s)"
               % (args.config, exp.error_name, traj[exp.error_name][-1], traj.t[-1],
                  record["method"], record["rhs_evaluations"], timing["integrate_s"], accuracy))
+        if traj.band is not None:
+            print(_band_line(traj, exp))
     return status
+
+
+def _band_timing(traj):
+    return {} if traj.band is None else {"fluctuations_s": traj.band["fluctuations_s"]}
+
+
+def _band_arrays(traj):
+    """The --out arrays of a theory's predicted band (none without --fluctuations)."""
+    from .fluctuations import band_arrays
+    return {} if traj.band is None else band_arrays(traj.band)
+
+
+def _band_line(traj, exp):
+    """The human line of a predicted band: its value at the last valid time, how far it holds."""
+    import numpy as np
+    b = traj.band
+    valid = np.asarray(b["valid"])
+    last = int(np.nonzero(valid)[0][-1])
+    head = ("finite-size band at D = %d: at t = %g %s = %.6g + %.3g (bias) +- %.3g (std of one "
+            "run) (%.3f s)" % (b["D"], traj.t[last], exp.error_name, traj[exp.error_name][last],
+                               b["error_bias"][last], b["error_std"][last], b["fluctuations_s"]))
+    if valid.all():
+        return head + "; valid at every time"
+    return head + "; not valid from t = %g on (the fluctuations grow to O(1): no prediction " \
+        "there, NaN)" % traj.t[last + 1]
 
 
 def cmd_simulate(args):
@@ -371,15 +411,16 @@ def cmd_compare(args):
     check_out(args.out, folder=True)
     exp, resolved, startup = _experiment(args, simulate=True)
     theory, sim, summary = compare(exp, seeds=args.seeds, workers=args.workers,
-                                   progress=not args.no_progress)
+                                   progress=not args.no_progress,
+                                   fluctuations=args.fluctuations)
     timing = {"integrate_s": theory.meta.get("integrate_s"),
-              "simulate_s": sim.meta.get("simulate_s")} | startup
+              "simulate_s": sim.meta.get("simulate_s")} | startup | _band_timing(theory)
     meta = _simulation_meta(exp, sim)
     name = os.path.splitext(os.path.basename(args.config))[0]
     paths, status = {}, None
     if args.out and len(sim.t):
         from .plotting import comparison_figure, save as save_figure
-        arrays = _arrays(theory, "theory_") | _arrays(sim, "sim_")
+        arrays = _arrays(theory, "theory_") | _arrays(sim, "sim_") | _band_arrays(theory)
         sidecar = _sidecar(exp, resolved, summary=summary, simulation=meta, timing=timing)
 
         def write(folder, stem):
@@ -467,6 +508,7 @@ def build_parser():
     p.add_argument("--json", action="store_true", help=json_help)
     p.add_argument("--out", metavar="FILE.npz", help="write the curves to FILE.npz and the "
                    "resolved config, versions and timing to the FILE.json beside it")
+    p.add_argument("--fluctuations", action="store_true", help=FLUCTUATIONS_HELP)
     p.set_defaults(func=cmd_integrate)
     for name, func, hlp, out_help in (
             ("simulate", cmd_simulate, "finite-size companion (SGD), N seeds",
@@ -487,6 +529,10 @@ def build_parser():
                        help="seeds run in parallel threads (default: all cores)")
         p.add_argument("--no-progress", action="store_true",
                        help="no progress bar on stderr")
+        if name == "compare":
+            p.add_argument("--fluctuations", action="store_true", help=FLUCTUATIONS_HELP
+                           + "; the summary measures the seeds against it and the figure "
+                           "draws it")
         p.set_defaults(func=func)
     p = sub.add_parser("figure", help="one paper figure (odedyn figure --list)",
                        description="Draw one paper figure (PNG at 300 dpi and PDF).")

@@ -24,6 +24,12 @@ relative to the scale). Its verdict says one of
   exceeds SPREAD_LIMIT), or the deviation does not shrink with D (p + 2 dp < 1/2: slower than
   even the noise of the mean would); an SGD run that blows up stops the comparison
   (NumericalError).
+
+With the predicted finite-size band (``compare(..., fluctuations=True)``, ``odedyn compare
+--fluctuations``; odedyn.fluctuations) the summary also holds ``band``: per observable with a
+band, the simulation mean against theory + bias and the seeds' spread against the predicted
+std, at the times where the expansion is valid (``band_deviation``). It adds numbers and lines;
+the verdict above stays what it is without it.
 """
 import numpy as np
 
@@ -216,18 +222,25 @@ def summary_lines(summary):
     lines.append("verdict: %s (%s)" % (summary["verdict"], "; ".join(
         "%s: %s" % (verdict, ", ".join(groups[verdict]))
         for verdict in reversed(VERDICTS) if verdict in groups)))
+    if "band" in summary:
+        lines += band_lines(summary["band"])
     return lines + ["note: " + n for n in summary["notes"]]
 
 
 # ------------------------------------------------------------ running a comparison
-def compare(exp, seeds=8, workers=None, progress=True, observables=None, size_test=True):
+def compare(exp, seeds=8, workers=None, progress=True, observables=None, size_test=True,
+            fluctuations=False):
     """Theory and ``seeds`` simulations of ``exp`` from its initial network; returns
     (theory, sim, summary) with the verdict (module docstring). The theory runs first (it warns
     when the learning rate is past SGD's stability limit). ``observables`` default to the
     experiment's order parameters and other observables; with ``size_test`` deviations beyond
-    chance in a large-D family are measured again at D/2. Interrupted before any measurement:
+    chance in a large-D family are measured again at D/2. With ``fluctuations`` the theory
+    carries its predicted finite-size band (``theory.band``; a family without one: ConfigError
+    before any simulation) and ``summary["band"]`` measures the seeds against it
+    (``band_deviation``; the verdict is not changed by it). Interrupted before any measurement:
     KeyboardInterrupt."""
-    theory = exp.integrate(exp.snap_times(exp.times), progress=progress)
+    theory = exp.integrate(exp.snap_times(exp.times), progress=progress,
+                           fluctuations=fluctuations)
     try:
         sim = exp.simulate(seeds=seeds, workers=workers, progress=progress)
     except NumericalError as exc:
@@ -251,14 +264,96 @@ def compare(exp, seeds=8, workers=None, progress=True, observables=None, size_te
         judge(summary, large)
     summary["max_z"] = max((v["max_z"] for v in summary["deviation"].values()), default=0.0)
     summary["notes"] = notes(summary, large)
+    if theory.band is not None:
+        summary["band"] = band_deviation(theory, sim, exp.error_name)
     return theory, sim, summary
 
 
 def _first(traj, n):
-    """The first ``n`` output times of a Trajectory."""
+    """The first ``n`` output times of a Trajectory (its predicted band too)."""
+    from .fluctuations import band_first
     from .results import Trajectory
     return Trajectory(traj.t[:n], {k: v[:n] for k, v in traj.curves.items()}, traj.meta,
-                      traj.arrays)
+                      traj.arrays, band_first(traj.band, n))
+
+
+# ------------------------------------------------------------ against the predicted band
+def band_deviation(theory, sim, error_name="error"):
+    """The seeds against the predicted finite-size band (odedyn.fluctuations: std s and bias b
+    of single runs at D), per observable with a band (the error and every order parameter the
+    simulation measures), over the valid output times after the first and the entries whose
+    predicted or measured spread is not zero (an untrained T or v has neither):
+
+    * the mean: z = |simulation mean - (theory + b)| / se with se^2 = (s^2 / n + sem^2) / 2,
+      the average of the two estimates of the variance of a mean of n seeds, the predicted one
+      (exact if the expansion is right, never noisy) and the measured one (sem, which keeps z
+      from growing by more than sqrt 2 when it is the predicted spread that is wrong, so that
+      z judges the mean and the ratio below the spread); ``max_z_band`` its largest value,
+      beside ``z_limit``, the largest chance gives: Student's t with n - 1 degrees of freedom
+      at a 5% family-wise error over the times and entries compared (Bonferroni; the t is
+      conservative, the measured half of se being what has n - 1 degrees of freedom);
+    * the spread: ``spread_ratio`` [min, max] of sd / s (sd = sem sqrt n, the seed-to-seed
+      standard deviation), beside ``spread_limits``, the range chance gives to the ratio of a
+      Gaussian sample's sd to its true value, sqrt(chi^2_{n-1} / (n - 1)) at 5% family-wise
+      (Bonferroni over the same times and entries; relative sampling error ~ 1/sqrt(2(n - 1)));
+    * ``valid_times``: the output times compared (valid, after the first), ``valid_until``
+      the last valid time, ``within_chance``: both inside their bounds.
+
+    An observable with no valid time after the first, or no spread there, is left out."""
+    from scipy import stats
+    b = theory.band
+    valid = np.asarray(b["valid"], dtype=bool)[: len(sim.t)]
+    count = _counts(sim)
+    std = {error_name: b["error_std"]} | dict(b["order_parameters_std"])
+    bias = {error_name: b["error_bias"]} | dict(b["order_parameters_bias"])
+    out = {}
+    for name in std:
+        if name not in sim.curves or name + "_sem" not in sim.curves:
+            continue
+        th = np.asarray(theory[name], dtype=float)[: len(sim.t)]
+        s = np.asarray(std[name], dtype=float)[: len(sim.t)]
+        mu = th + np.asarray(bias[name], dtype=float)[: len(sim.t)]
+        mean = np.asarray(sim[name], dtype=float)
+        sem = np.asarray(sim[name + "_sem"], dtype=float)
+        n = np.broadcast_to(count.reshape((-1,) + (1,) * (th.ndim - 1)), th.shape)
+        use = np.broadcast_to(valid.reshape((-1,) + (1,) * (th.ndim - 1)), th.shape).copy()
+        use[0] = False
+        with np.errstate(invalid="ignore"):
+            use &= np.isfinite(s) & np.isfinite(sem) & (n > 1) & (s > 0) & (sem > 0)
+        if not use.any():
+            continue
+        s, mu, mean, sem, n = s[use], mu[use], mean[use], sem[use], n[use]
+        se = np.sqrt(0.5 * (s ** 2 / n + sem ** 2))
+        z = np.abs(mean - mu) / se
+        ratio = sem * np.sqrt(n) / s
+        tests, dof = int(use.sum()), float(n.min() - 1)
+        lo, hi = (float(np.sqrt(stats.chi2.ppf(q, dof) / dof))
+                  for q in (ALPHA / (2 * tests), 1 - ALPHA / (2 * tests)))
+        z_limit = float(stats.t.ppf(1 - ALPHA / (2 * tests), dof))
+        rows = np.nonzero(use.reshape(len(use), -1).any(axis=1))[0]
+        ok = bool(z.max() <= z_limit and lo <= ratio.min() and ratio.max() <= hi)
+        out[name] = {"max_z_band": float(z.max()), "z_limit": z_limit,
+                     "spread_ratio": [float(ratio.min()), float(ratio.max())],
+                     "spread_limits": [lo, hi], "valid_times": int(len(rows)),
+                     "valid_until": float(sim.t[np.nonzero(valid)[0][-1]]),
+                     "within_chance": ok}
+    return out
+
+
+def band_lines(band):
+    """The band table of a comparison (``band_deviation``), one line per observable."""
+    lines = ["against the predicted band (valid times only; mean vs theory + bias in SE, "
+             "seed sd / predicted std; chance: 5% family-wise):",
+             "  %-20s %8s %8s %15s %15s %6s %10s" % (
+                 "observable", "in SE", "chance", "sd / std", "chance", "times", "valid to")]
+    for name, v in band.items():
+        lines.append("  %-20s %8.3g %8.3g %15s %15s %6d %10.4g  %s" % (
+            name, v["max_z_band"], v["z_limit"], "%.3g..%.3g" % tuple(v["spread_ratio"]),
+            "%.3g..%.3g" % tuple(v["spread_limits"]), v["valid_times"], v["valid_until"],
+            "within chance" if v["within_chance"] else "beyond chance"))
+    if not band:
+        lines.append("  (no valid time after the first with a spread: nothing to compare)")
+    return lines
 
 
 def _stability(theory):

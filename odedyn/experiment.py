@@ -91,11 +91,20 @@ class Experiment:
         return None
 
     # ------------------------------------------------------------ theory
-    def integrate(self, times=None, progress=True):
+    def integrate(self, times=None, progress=True, fluctuations=False):
         """Theory curve: a Trajectory with ``error_name`` and the other curves at ``times``
         (default: the experiment's output times), its ``meta`` the record THEORY_RECORD.
-        Arrays that are not curves (the final network) go into ``Trajectory.arrays``."""
+        Arrays that are not curves (the final network) go into ``Trajectory.arrays``. With
+        ``fluctuations`` also the predicted finite-size band at this experiment's D, at the
+        same times, in ``Trajectory.band`` (odedyn.fluctuations.band: std and bias NaN where
+        the expansion is not valid); it is computed first, so that a family without an
+        expansion fails (ConfigError) before any work; its cost is ``band["fluctuations_s"]``,
+        not part of ``integrate_s``."""
         times = np.asarray(self.times if times is None else times, dtype=float)
+        band = None
+        if fluctuations:
+            from .fluctuations import band as predicted_band
+            band = predicted_band(self, times)
         t0 = time.perf_counter()
         traj = self.theory_curve(times, progress=progress)
         meta = dict(traj.meta)
@@ -110,6 +119,7 @@ class Experiment:
         if self.large_size_limit:
             meta["diagnostics"] = dict(meta["diagnostics"], sgd_stability=self._sgd_stability(traj))
         traj.meta = meta
+        traj.band = band
         return traj
 
     def theory_flow(self, traj):

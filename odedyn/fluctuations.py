@@ -242,3 +242,60 @@ def of(exp, times=None, **options):
         raise ConfigError("model.kind", kind, "has no finite-size expansion (committee and "
                           "autoencoder have)") from None
     return module.fluctuations(exp, times, **options)
+
+
+# ------------------------------------------------------------ the band as presented
+#: the keys of a band that hold curves (the order-parameter ones are {name: curve})
+BAND_CURVES = ("error_std", "error_bias")
+BAND_ORDER_PARAMETERS = ("order_parameters_std", "order_parameters_bias")
+
+
+def _masked(x, valid):
+    x = np.array(x, dtype=float)
+    x[~valid] = np.nan
+    return x
+
+
+def band(exp, times=None, **options):
+    """The band as odedyn presents it (``Experiment.integrate(fluctuations=True)``, the command
+    line's ``--fluctuations``): ``of(exp, times, **options)`` with every std and bias NaN where
+    ``valid`` is False (past the first time the expansion fails, e.g. a plateau escape, the
+    numbers are no prediction, so none is given), ``valid`` itself, ``fluctuations_s`` (its
+    cost, wall seconds), ``D``, and ``meta``, the engine's own (its unmasked m, S, mu,
+    bias_ratio)."""
+    raw = of(exp, times, **options)
+    valid = np.asarray(raw["valid"], dtype=bool)
+    out = {k: _masked(raw[k], valid) for k in BAND_CURVES}
+    for k in BAND_ORDER_PARAMETERS:
+        out[k] = {name: _masked(v, valid) for name, v in raw[k].items()}
+    out.update(valid=valid.copy(), fluctuations_s=float(raw["meta"]["fluctuations_s"]),
+               D=int(raw["meta"]["D"]), meta=raw["meta"])
+    return out
+
+
+def band_first(b, n):
+    """The first ``n`` output times of a band (its curves and mask; meta kept whole)."""
+    if b is None:
+        return None
+    out = dict(b, valid=b["valid"][:n], **{k: b[k][:n] for k in BAND_CURVES})
+    for k in BAND_ORDER_PARAMETERS:
+        out[k] = {name: v[:n] for name, v in b[k].items()}
+    return out
+
+
+def band_json(b):
+    """The ``fluctuations`` object of --json: error_std, error_bias, order_parameters_std,
+    order_parameters_bias ({name: curve}), valid, fluctuations_s, D (NaN becomes null)."""
+    return {k: b[k] for k in BAND_CURVES + BAND_ORDER_PARAMETERS} | {
+        "valid": [bool(v) for v in b["valid"]], "fluctuations_s": b["fluctuations_s"],
+        "D": b["D"]}
+
+
+def band_arrays(b, prefix="fluctuations_"):
+    """The band as --out arrays: PREFIX error_std, error_bias, valid, and NAME_std, NAME_bias
+    of every order parameter (NaN where not valid)."""
+    out = {prefix + k: b[k] for k in BAND_CURVES} | {prefix + "valid": b["valid"]}
+    for name in b["order_parameters_std"]:
+        out[prefix + name + "_std"] = b["order_parameters_std"][name]
+        out[prefix + name + "_bias"] = b["order_parameters_bias"][name]
+    return out

@@ -130,7 +130,7 @@ def _note_hidden_bars(fig):
 
 def _data_points(ax):
     """Display coordinates of what an axes shows: line vertices (segments sampled), markers,
-    scatter points, texts' corners."""
+    scatter points, texts' corners (not the shade of a predicted band, BAND_GID)."""
     pts = []
     for line in ax.get_lines():
         xy = line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float))
@@ -140,6 +140,8 @@ def _data_points(ax):
             xy = (xy[:-1] + s * (xy[1:] - xy[:-1])).reshape(-1, 2)
         pts.append(xy)
     for coll in ax.collections:
+        if coll.get_gid() == BAND_GID:      # a shade a legend may cover (its lines stay data)
+            continue
         offsets = np.asarray(coll.get_offsets(), dtype=float)
         if len(offsets):
             pts.append(coll.get_offset_transform().transform(offsets))
@@ -251,7 +253,11 @@ def comparison_figure(theory, sim, exp, name=None):
     diagonal entries and over the others of each matrix (over all entries of a vector or a
     non-square matrix), the theory's range over those entries as a band. Entries are named
     ``R[k, l]`` (indices from 1; a symmetric matrix on its upper triangle). The title says
-    what lines and markers are, the same in every kind."""
+    what lines and markers are, the same in every kind. A theory with its predicted
+    finite-size band (``theory.band``, ``compare --fluctuations``) also gets, around the error
+    and every entry drawn one by one (not the summaries: the spread of an average over entries
+    needs their correlations), the band of single runs it predicts, theory + bias +- 2 std,
+    shaded only where the expansion is valid (BAND_LABEL in the legend, gid BAND_GID)."""
     groups = [(names, what + ", ".join(n.replace("_", " ") for n in names))
               for names, what in ((_drawn(exp.order_parameter_names[:2], sim),
                                    "order parameters "),
@@ -262,9 +268,11 @@ def comparison_figure(theory, sim, exp, name=None):
                                  squeeze=False)
         axes = axes[0]
         error_label = getattr(exp, "error_label", None) or exp.error_name.replace("_", " ")
-        _comparison_panel(axes[0], theory, sim, [exp.error_name], exp.time_label, error_label)
+        predicted = _predicted(theory, exp.error_name)
+        _comparison_panel(axes[0], theory, sim, [exp.error_name], exp.time_label, error_label,
+                          predicted)
         for ax, (names, ylabel) in zip(axes[1:], groups):
-            _comparison_panel(ax, theory, sim, names, exp.time_label, ylabel)
+            _comparison_panel(ax, theory, sim, names, exp.time_label, ylabel, predicted)
         panel_labels(axes)
         head = "%s: theory vs simulation" % name if name else "theory vs simulation"
         fig.suptitle(head + "\n" + LINES_AND_MARKERS % (
@@ -277,8 +285,44 @@ def _drawn(names, sim):
     return [n for n in names if n in sim.curves and n + "_sem" in sim.curves]
 
 
-def _comparison_panel(ax, theory, sim, names, time_label, ylabel):
-    """Every entry of ``names``, or their summaries (see comparison_figure)."""
+def _predicted(theory, error_name):
+    """{name: (std, bias, valid)} of a theory's predicted band, {} without one."""
+    band = getattr(theory, "band", None)
+    if band is None:
+        return {}
+    out = {error_name: (band["error_std"], band["error_bias"])}
+    out |= {n: (s, band["order_parameters_bias"][n]) for n, s in
+            band["order_parameters_std"].items()}
+    return {n: (np.asarray(s, float), np.asarray(b, float), np.asarray(band["valid"], bool))
+            for n, (s, b) in out.items()}
+
+
+def _band_of_single_runs(ax, t, th, key, predicted, color):
+    """Shade theory + bias +- 2 std of entry ``key`` = (name, index) where valid; returns
+    whether it drew."""
+    if key is None or key[0] not in predicted:
+        return False
+    std, bias, valid = predicted[key[0]]
+    at = (slice(None),) + key[1]
+    std, bias = std[at][: len(t)], bias[at][: len(t)]
+    show = valid[: len(t)] & np.isfinite(std) & (t > 0 if ax.get_xscale() == "log" else True)
+    if not (show & (std > 0)).any():
+        return False
+    centre = th + bias
+    ax.fill_between(t, np.where(show, centre - 2 * std, np.nan),
+                    np.where(show, centre + 2 * std, np.nan), color=color, alpha=0.18, lw=0,
+                    gid=BAND_GID)
+    return True
+
+
+#: legend entry and gid of the predicted band of single runs (compare --fluctuations)
+BAND_LABEL = "predicted single runs: theory + bias ± 2 std (where valid)"
+BAND_GID = "odedyn-fluctuation-band"
+
+
+def _comparison_panel(ax, theory, sim, names, time_label, ylabel, predicted=None):
+    """Every entry of ``names``, or their summaries (see comparison_figure); the predicted band
+    of single runs around the entries drawn one by one, when ``predicted`` has it."""
     time_axis(ax, label=time_label)
     for detail in ("all", "diagonal", "none"):
         series = [s for n in names for s in _summaries(n, theory, sim, detail)]
@@ -286,15 +330,21 @@ def _comparison_panel(ax, theory, sim, names, time_label, ylabel):
             break
     every = max(1, len(sim.t) // 30)
     single = len(series) == 1
-    for i, (label, th, mean, sem, band) in enumerate(series):
+    banded = False
+    for i, (label, th, mean, sem, band, key) in enumerate(series):
         c = "k" if single else COLORS[i % len(COLORS)]
         theory_line(ax, theory.t, th, c, "theory" if single else label)
+        banded |= _band_of_single_runs(ax, np.asarray(theory.t, float), np.asarray(th, float),
+                                       key, predicted or {}, c)
         if band is not None:
             mask = theory.t > 0
             ax.fill_between(theory.t[mask], band[0][mask], band[1][mask], color=c, alpha=0.15,
                             lw=0)
         simulation_points(ax, sim.t, mean, sem, COLORS[0] if single else c, every=every,
                           label="simulation" if single else None)
+    if banded:   # one legend entry for the panel's bands (each in its entry's colour)
+        ax.fill_between([], [], [], color="k" if single else "0.5", alpha=0.18, lw=0,
+                        label=BAND_LABEL if single else BAND_LABEL + ", in each entry's colour")
     ax.set_ylabel("\n".join(textwrap.wrap(ylabel, 34)))
     ax.legend(ncol=2 if len(series) > 4 else 1, fontsize=7)
 
@@ -309,8 +359,8 @@ def _symmetric(x):
 
 
 def _entries(name, theory, sim):
-    """(label, theory, mean, sem, None) of every entry of ``name`` (upper triangle if it is
-    symmetric)."""
+    """(label, theory, mean, sem, None, (name, index)) of every entry of ``name`` (upper
+    triangle if it is symmetric)."""
     th, mean, sem = (np.asarray(c, dtype=float) for c in (theory[name], sim[name],
                                                           sim[name + "_sem"]))
     out = []
@@ -318,7 +368,7 @@ def _entries(name, theory, sim):
         if _symmetric(th) and idx[0] > idx[1]:
             continue
         at = (slice(None),) + idx
-        out.append((_entry_name(name, idx), th[at], mean[at], sem[at], None))
+        out.append((_entry_name(name, idx), th[at], mean[at], sem[at], None, (name, idx)))
     return out
 
 
@@ -365,7 +415,7 @@ def _summary(name, theory, sim, pick, label):
     else:  # no per-seed curves: the largest entry's, an upper bound
         sem = np.asarray(sim[name + "_sem"], dtype=float).reshape(nt, -1)[:, pick].max(axis=1)
     return (label + ": mean (band: range)", th.mean(axis=1), mean, sem,
-            (th.min(axis=1), th.max(axis=1)))
+            (th.min(axis=1), th.max(axis=1)), None)
 
 
 def error_axis(ax, reference=None, reference_label=None, legend_title=None,

@@ -18,12 +18,15 @@ PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 @dataclass
 class Trajectory:
     """Observables at output times ``t``: ``curves[name]`` has shape (len(t), ...); ``arrays``
-    holds what is not a curve but belongs to the run (e.g. the final network), saved with it."""
+    holds what is not a curve but belongs to the run (e.g. the final network), saved with it;
+    ``band`` the predicted finite-size band of a theory curve (odedyn.fluctuations.band), None
+    unless asked for (``Experiment.integrate(fluctuations=True)``)."""
 
     t: np.ndarray
     curves: dict
     meta: dict = field(default_factory=dict)
     arrays: dict = field(default_factory=dict)
+    band: dict = None
 
     def __getitem__(self, name):
         return self.curves[name]
