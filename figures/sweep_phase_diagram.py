@@ -14,7 +14,7 @@ from odedyn.autoencoder.spectra import spiked
 from odedyn.config import load
 from odedyn.figures import examples, figure_main
 from odedyn.plotting import plt, save
-from odedyn.sweeps.plot import heat_map
+from odedyn.sweeps.plot import heat_map, log_ticks
 
 NAME = "sweep-phase-diagram"
 DESCRIPTION = "erf autoencoder: final error against learning rate and leading spike (Dask sweep)"
@@ -34,6 +34,7 @@ def make(out_dir, quick=False):
                     for s in spike])
 
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10.5, 4.0), layout="constrained")
+    fig.get_layout_engine().set(wspace=0.1)   # (a)'s colour bar label clear of (b)'s y label
     heat_map(ax, lr, spike, final, ds["status"].values, r"learning rate $\eta$",
              r"leading spike $\rho_1 / D$", r"final error $\epsilon(t = %g)$" % t[-1], fig)
     j = int(np.argmin(np.abs(spike - d["spikes"][0])))
@@ -49,6 +50,8 @@ def make(out_dir, quick=False):
     ax2.set_ylabel(r"reconstruction error $\epsilon$")
     cb = fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap="viridis"), ax=ax2)
     cb.set_label(r"learning rate $\eta$")
+    for axis in (ax2.xaxis, ax2.yaxis, cb.ax.yaxis):
+        log_ticks(axis, most=6)
     ax2.text(0.04, 0.35, r"$\rho_1 / D = %.2g$: the curves of all %d" "\n"
              r"learning rates, on top of each other" % (spike[j], len(lr)),
              transform=ax2.transAxes, ha="left", va="top", fontsize=8)

@@ -556,8 +556,9 @@ def build_parser():
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     """A warning as one line on stderr: odedyn's own ones without the source location."""
-    from .errors import NumericalWarning
-    where = "" if issubclass(category, NumericalWarning) else " (%s:%d)" % (filename, lineno)
+    from .errors import NumericalWarning, SweepWarning
+    own = issubclass(category, (NumericalWarning, SweepWarning))
+    where = "" if own else " (%s:%d)" % (filename, lineno)
     print("odedyn: warning: %s%s" % (message, where), file=sys.stderr if file is None else file,
           flush=True)
 

@@ -1,6 +1,7 @@
 """Errors odedyn raises on purpose. Owns: ConfigError (bad input) and NumericalError (trouble
-during a run), both carrying enough context to say what went wrong, when and where, and NumericalWarning
-(a run that goes on but should not be trusted blindly)."""
+during a run), both carrying enough context to say what went wrong, when and where, NumericalWarning
+(a run that goes on but should not be trusted blindly) and SweepWarning (a sweep's results to be
+read with care)."""
 
 
 class ConfigError(ValueError):
@@ -26,3 +27,8 @@ class NumericalWarning(UserWarning):
     def __init__(self, t, what):
         self.t, self.what = t, what
         super().__init__("at t = %.6g: %s" % (t, what))
+
+
+class SweepWarning(UserWarning):
+    """Something about a sweep's results worth knowing before reading its plot (e.g. a swept key
+    that changed nothing)."""
