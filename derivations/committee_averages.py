@@ -99,8 +99,8 @@ for _k in range(1, 7):
 #: Gauss-Hermite node counts per dimension by the number d of (non-degenerate, nonlinear)
 #: fields of an average: the value uses QUAD_NODES[d], the error estimate compares it with the
 #: same integral at CHECK_NODES[d]
-QUAD_NODES = {1: 60, 2: 40, 3: 20, 4: 12}
-CHECK_NODES = {1: 40, 2: 30, 3: 14, 4: 9}
+QUAD_NODES = {1: 60, 2: 40, 3: 24, 4: 20}
+CHECK_NODES = {1: 40, 2: 30, 3: 16, 4: 14}
 #: a field whose variance left after the earlier fields is below this fraction of its own is
 #: their linear combination (a degenerate direction: no quadrature dimension)
 GH_TOL = 1e-12
