@@ -45,6 +45,13 @@ How they are reduced (all deterministic; no Monte Carlo anywhere):
   unit), removed by s = 1 - u^2; Gauss-Legendre with NODES nodes in u. When a and b are the same
   field (k = l) H(a)^2 = H(a) and the block {a} is used.
 
+* tanh, sigmoid (with linear/erf): scale mixtures of erf, tanh(x) = E_S[erf(x/sqrt(2 S))]
+  with S = K^2, K Kolmogorov-distributed (Andrews & Mallows: the logistic density is a normal
+  scale mixture), sigmoid(x) = (1 + tanh(x/2))/2. A g' component (1/s) erf'(x/s) tilts like
+  erf' (prefactor sqrt(2/pi)/sqrt(s^2 + C_aa), C' = C - C_.a C_a./(s^2 + C_aa)), so every
+  average is a finite sum of the erf forms over a Gauss rule in log S (MIX_J below).
+* any other activation: Gauss-Hermite quadrature on the whitened fields (QUAD_NODES).
+
 The closed forms (tables I2, HG, HHG, J2 below) are checked by ``check_closed_forms`` before
 anything is written: each one's derivative with respect to a covariance is what Price's theorem
 says it must be (d/dC_ab E[f(a) g(b)] = E[f'(a) g'(b)]), and its value where that covariance
@@ -105,6 +112,22 @@ CHECK_NODES = {1: 40, 2: 30, 3: 16, 4: 14}
 #: their linear combination (a degenerate direction: no quadrature dimension)
 GH_TOL = 1e-12
 
+#: tanh and sigmoid are Gaussian scale mixtures of erf (Andrews & Mallows 1974: the logistic
+#: density is a scale mixture of normals, the scale 2 K with K Kolmogorov-distributed):
+#: tanh(x) = E_S[erf(x / sqrt(2 S))], sigmoid(x) = (1 + tanh(x/2)) / 2, S = K^2. Every average
+#: of tanh, sigmoid, erf and linear fields is then a sum, over mixture nodes S_j, of the erf
+#: closed forms at rescaled covariances (no quadrature over the fields). The mixture is
+#: integrated by a Gauss rule in t = log S (the density of t decays doubly exponentially at
+#: both ends; the averages are analytic in t for |Im t| < pi): MIX_J[level][r] nodes for r = 0
+#: (I2, J2, I3: J^2 terms) and r = 1 (I4: J^4 terms); level 1 is the error estimate's rule.
+#: At the tanh plateau covariance (K = M = 2) I4 with 6 nodes is within 2e-9 of 29-node
+#: trapezoid and 4-d trapezoid references (a 20^4 Gauss-Hermite grid on the fields: 5e-4).
+#: MIX_RANGE: t range of the discretised measure (weights outside below 1e-16).
+#: (In the kernels _alpha/_comps: h = alpha + gamma E_S[erf(x / sqrt(2 lambda^2 S))] with
+#: (alpha, gamma, lambda^2) = (0, 1, 1) for tanh and (1/2, 1/2, 4) for sigmoid.)
+MIX_J = ((8, 6), (6, 5))
+MIX_RANGE = (-3.6, 3.1)
+
 
 def act_forms(code):
     """(g, g') as printed for activation ``code``."""
@@ -149,6 +172,68 @@ def gauss_hermite(counts):
         xs.append([float(v) for v in x] + [0.0] * (width - len(x)))
         ws.append([float(v) for v in w] + [0.0] * (width - len(w)))
     return n, xs, ws
+
+def kolmogorov_square_density(s):
+    """Density of S = K^2, K Kolmogorov-distributed, at 60 digits: 4 sum_j (-1)^(j-1) j^2
+    exp(-2 j^2 s) for s > 1/2, else the derivative of the theta-transformed CDF
+    P(S <= s) = sqrt(2 pi / s) sum_j exp(-(2j - 1)^2 pi^2 / (8 s))."""
+    import mpmath as mp
+    s = mp.mpf(s)
+    if s > 0.5:
+        return 4 * mp.nsum(lambda j: (-1)**(j - 1) * j**2 * mp.exp(-2 * j**2 * s), [1, mp.inf])
+    return mp.diff(lambda x: mp.sqrt(2 * mp.pi / x) * mp.nsum(
+        lambda j: mp.exp(-(2 * j - 1)**2 * mp.pi**2 / (8 * x)), [1, mp.inf]), s)
+
+
+def mixture_rule(J, h=0.05):
+    """Gauss rule (J nodes S_j, weights W_j) for E_S[f(S)] in the variable t = log S: the
+    measure is first discretised by the trapezoidal rule of step h in t on MIX_RANGE (error
+    ~ exp(-pi^2 / h), far below double precision), then the Stieltjes procedure gives its
+    three-term recurrence and Golub-Welsch the rule, all at 60 digits."""
+    import mpmath as mp
+    with mp.workdps(60):
+        lo, hi = int(np.floor(MIX_RANGE[0] / h)), int(np.ceil(MIX_RANGE[1] / h))
+        ts = [mp.mpf(i) * mp.mpf(h) for i in range(lo, hi + 1)]
+        wd = [mp.mpf(h) * kolmogorov_square_density(mp.exp(t)) * mp.exp(t) for t in ts]
+        total = sum(wd)
+        p_prev, p = [mp.mpf(0)] * len(ts), [mp.mpf(1)] * len(ts)
+        a, b, nrm_prev = [], [], None
+        for k in range(J):
+            nrm = sum(w * x * x for w, x in zip(wd, p))
+            a.append(sum(w * t * x * x for w, t, x in zip(wd, ts, p)) / nrm)
+            if k:
+                b.append(nrm / nrm_prev)
+            p_new = [(t - a[-1]) * x - (b[-1] if k else 0) * y for t, x, y in zip(ts, p, p_prev)]
+            p_prev, p, nrm_prev = p, p_new, nrm
+        Jm = mp.matrix(J, J)
+        for i in range(J):
+            Jm[i, i] = a[i]
+            if i + 1 < J:
+                Jm[i, i + 1] = Jm[i + 1, i] = mp.sqrt(b[i])
+        E, V = mp.eigsy(Jm)
+        return ([float(mp.exp(E[i])) for i in range(J)],
+                [float(V[0, i]**2 * total) for i in range(J)])
+
+
+def check_mixture(tol=1e-8):
+    """The value rules reproduce E S = pi^2/12 (the logistic variance) and E 1/K = sqrt(pi/2)
+    (tanh'(0) = 1), and E[tanh(x)^2], E[tanh'(x)^2] for x ~ N(0, v), v from 0.03 to 30,
+    against adaptive quadrature, to ``tol`` (the J^2-term form that I2 and J2 use)."""
+    from scipy.integrate import quad
+    S, W = (np.array(v) for v in mixture_rule(MIX_J[0][0]))
+    errs = [W.sum() - 1, W @ S - np.pi**2 / 12, W @ (1 / np.sqrt(S)) - np.sqrt(np.pi / 2)]
+    for v in (0.03, 0.3, 1.0, 4.0, 30.0):
+        def gauss(f):
+            return quad(lambda z: f(np.sqrt(v) * z) * np.exp(-z * z / 2) / np.sqrt(2 * np.pi),
+                        -40, 40, epsabs=1e-14, epsrel=1e-13, limit=400, points=[0.0])[0]
+        Si, Sj = np.meshgrid(S, S)
+        ww = np.outer(W, W)
+        i2 = (ww * 2 / np.pi * np.arcsin(v / np.sqrt((Si + v) * (Sj + v)))).sum()
+        j2 = (ww * 2 / np.pi / np.sqrt(Si * Sj + v * (Si + Sj))).sum()
+        errs += [i2 - gauss(lambda x: np.tanh(x)**2), j2 - gauss(lambda x: np.cosh(x)**-4)]
+    if not max(abs(e) for e in errs) < tol:
+        raise AssertionError("mixture rule off: %s" % (errs,))
+
 
 # ---------------------------------------------------------------- closed forms (sympy)
 aa, ab, ac, bb, bc, bd, cc, cd, dd, var = sp.symbols("aa ab ac bb bc bd cc cd dd var", real=True)
@@ -570,6 +655,151 @@ def _quad(nf, t0, d0, t1, d1, t2, d2, t3, d3, C, level):
     return gauss_average(nf, codes, ders, C, level, np.empty((4, 4)), np.empty(4))
 
 
+# ---- tanh / sigmoid as scale mixtures of erf (see the derivation): h = alpha + gamma *
+# sum_j W_j erf(x / sqrt(2 lambda^2 S_j)); MIX_S / MIX_W [level, r, j] (r = 0: I2, J2, I3;
+# r = 1: I4), MIX_N[level, r] nodes
+MIX_N = np.array({mix_n}, dtype=np.int64)
+MIX_S = np.array({mix_s})
+MIX_W = np.array({mix_w})
+R2P = math.sqrt(2.0 / math.pi)
+
+
+@njit(cache=True)
+def mixable(t):
+    """Has activation t an erf-mixture form (linear, erf, tanh, sigmoid)?"""
+    return t == LINEAR or t == ERF or t == TANH or t == SIGMOID
+
+
+@njit(cache=True)
+def _alpha(t):
+    return 0.5 if t == SIGMOID else 0.0
+
+
+@njit(cache=True)
+def _comps(t, level, r, S, W):
+    """Mixture components of activation t (erf or tanh or sigmoid): scales^2 into S, weights
+    (gamma included) into W; returns their number."""
+    if t == ERF:
+        S[0] = 1.0
+        W[0] = 1.0
+        return 1
+    n = MIX_N[level, r]
+    for j in range(n):
+        if t == SIGMOID:
+            S[j] = 4.0 * MIX_S[level, r, j]
+            W[j] = 0.5 * MIX_W[level, r, j]
+        else:
+            S[j] = MIX_S[level, r, j]
+            W[j] = MIX_W[level, r, j]
+    return n
+
+
+@njit(cache=True)
+def _asin(x):
+    return math.asin(1.0 if x > 1.0 else (-1.0 if x < -1.0 else x))
+
+
+@njit(cache=True)
+def _mix_pair(ta, tb, aa, ab, bb, na, Sa, Wa, nb, Sb, Wb):
+    """E[m_a(a) m_b(b)] of the zero-mean parts (no alpha) of mixture activations: erf forms
+    E[erf(a/sqrt(2 s)) erf(b/sqrt(2 s'))] = (2/pi) asin(ab / sqrt((s + aa)(s' + bb))) and
+    E[a erf(b/sqrt(2 s'))] = sqrt(2/pi) ab / sqrt(s' + bb)."""
+    if ta == LINEAR and tb == LINEAR:
+        return ab
+    if ta == LINEAR or tb == LINEAR:
+        n, S, W, v = (nb, Sb, Wb, bb) if ta == LINEAR else (na, Sa, Wa, aa)
+        acc = 0.0
+        for j in range(n):
+            acc += W[j] / math.sqrt(S[j] + v)
+        return R2P * ab * acc
+    acc = 0.0
+    for i in range(na):
+        x = ab / math.sqrt(Sa[i] + aa)
+        part = 0.0
+        for j in range(nb):
+            part += Wb[j] * _asin(x / math.sqrt(Sb[j] + bb))
+        acc += Wa[i] * part
+    return 2.0 / math.pi * acc
+
+
+@njit(cache=True)
+def m_i2(ta, tb, aa, ab, bb, level):
+    """E[h_a(a) h_b(b)] by the erf mixture."""
+    w = MIX_S.shape[2]
+    Sa, Wa, Sb, Wb = np.empty(w), np.empty(w), np.empty(w), np.empty(w)
+    na = _comps(ta, level, 0, Sa, Wa)
+    nb = _comps(tb, level, 0, Sb, Wb)
+    return _alpha(ta) * _alpha(tb) + _mix_pair(ta, tb, aa, ab, bb, na, Sa, Wa, nb, Sb, Wb)
+
+
+@njit(cache=True)
+def _m_j2(na, S, W, aa, ab, bb):
+    acc = 0.0
+    for i in range(na):
+        for j in range(na):
+            acc += W[i] * W[j] / math.sqrt(max((S[i] + aa) * (S[j] + bb) - ab * ab, 1e-300))
+    return 2.0 / math.pi * acc
+
+
+@njit(cache=True)
+def m_j2(t, aa, ab, bb, level):
+    """E[g'(a) g'(b)] by the erf mixture: each g' component (1/s) erf'(x/s) tilts the Gaussian."""
+    if t == LINEAR:
+        return 1.0
+    S, W = np.empty(MIX_S.shape[2]), np.empty(MIX_S.shape[2])
+    n = _comps(t, level, 0, S, W)
+    return _m_j2(n, S, W, aa, ab, bb)
+
+
+@njit(cache=True)
+def m_i3(ts, th, aa, ab, ac, bb, bc, cc, level):
+    """E[g'(a) b h(c)] by the erf mixture (a tilt by each g' component; the constant alpha of h
+    drops out: E'[b] = 0)."""
+    Sc, Wc = np.empty(MIX_S.shape[2]), np.empty(MIX_S.shape[2])
+    nc = 0 if th == LINEAR else _comps(th, level, 0, Sc, Wc)
+    if ts == LINEAR:
+        return _mix_pair(LINEAR, th, bb, bc, cc, 0, Sc, Wc, nc, Sc, Wc)
+    Sa, Wa = np.empty(MIX_S.shape[2]), np.empty(MIX_S.shape[2])
+    na = _comps(ts, level, 0, Sa, Wa)
+    acc = 0.0
+    for i in range(na):
+        f = 1.0 / (Sa[i] + aa)
+        acc += Wa[i] * math.sqrt(f) * _mix_pair(LINEAR, th, bb - ab * ab * f, bc - ab * ac * f,
+                                                cc - ac * ac * f, 0, Sc, Wc, nc, Sc, Wc)
+    return R2P * acc
+
+
+@njit(cache=True)
+def m_i4(ts, tc, td, aa, ab, ac, ad, bb, bc, bd, cc, cd, dd, level):
+    """E[g'(a) g'(b) h_c(c) h_d(d)] by the erf mixture: two tilts (by the g' components of a
+    and b) leave zero-mean c, d, whose pair average is the asin form; alpha_c alpha_d J2 is the
+    constant part (the cross terms vanish by parity). J^4 terms at r = 1."""
+    w = MIX_S.shape[2]
+    Sc, Wc, Sd, Wd = np.empty(w), np.empty(w), np.empty(w), np.empty(w)
+    nc = 0 if tc == LINEAR else _comps(tc, level, 1, Sc, Wc)
+    nd = 0 if td == LINEAR else _comps(td, level, 1, Sd, Wd)
+    if ts == LINEAR:
+        return _alpha(tc) * _alpha(td) + _mix_pair(tc, td, cc, cd, dd, nc, Sc, Wc, nd, Sd, Wd)
+    Sa, Wa = np.empty(w), np.empty(w)
+    na = _comps(ts, level, 1, Sa, Wa)
+    out = 0.0
+    if _alpha(tc) * _alpha(td) != 0.0:
+        out = _alpha(tc) * _alpha(td) * m_j2(ts, aa, ab, bb, level)
+    acc = 0.0
+    for i in range(na):
+        f = 1.0 / (Sa[i] + aa)
+        b2, bc2, bd2 = bb - ab * ab * f, bc - ab * ac * f, bd - ab * ad * f
+        c2, cd2, d2 = cc - ac * ac * f, cd - ac * ad * f, dd - ad * ad * f
+        part = 0.0
+        for j in range(na):
+            f2 = 1.0 / (Sa[j] + b2)
+            part += Wa[j] * math.sqrt(f2) * _mix_pair(
+                tc, td, c2 - bc2 * bc2 * f2, cd2 - bc2 * bd2 * f2, d2 - bd2 * bd2 * f2,
+                nc, Sc, Wc, nd, Sd, Wd)
+        acc += Wa[i] * math.sqrt(f) * part
+    return out + 2.0 / math.pi * acc
+
+
 @njit(cache=True)
 def q_i2(ta, tb, aa, ab, bb, level):
     """E[h_a(a) h_b(b)] by quadrature."""
@@ -623,7 +853,8 @@ from odedyn.schedules import lr_factor
 
 {codes}
 #: activation name -> code; LINEAR, ERF and RELU have closed-form averages, the others
-#: (codes > RELU) are averaged by Gauss-Hermite quadrature (gauss_average)
+#: (codes > RELU) by erf scale mixtures (tanh, sigmoid: m_i2 ...) or Gauss-Hermite
+#: quadrature (gauss_average)
 ACTIVATIONS = {{{names}}}
 # Gauss-Legendre nodes and weights on [0, 1] (u; s = 1 - u^2) for the ReLU four-point path
 U_NODES = np.array({nodes})
@@ -665,6 +896,8 @@ def i2(ta, tb, aa, ab, bb):
 def i2_at(ta, tb, aa, ab, bb, level):
     """i2; a code > RELU by quadrature at node level ``level``."""
     if ta > RELU or tb > RELU:
+        if mixable(ta) and mixable(tb):
+            return m_i2(ta, tb, aa, ab, bb, level)
         return q_i2(ta, tb, aa, ab, bb, level)
     if ta > tb:
         return _i2(tb, ta, bb, ab, aa)
@@ -684,6 +917,8 @@ def j2(t, aa, ab, bb):
 @njit(cache=True)
 def j2_at(t, aa, ab, bb, level):
     if t > RELU:
+        if mixable(t):
+            return m_j2(t, aa, ab, bb, level)
         return q_j2(t, aa, ab, bb, level)
     return _j2(t, aa, ab, bb)
 
@@ -718,6 +953,8 @@ def i3(ts, th, aa, ab, ac, bb, bc, cc):
 @njit(cache=True)
 def i3_at(ts, th, aa, ab, ac, bb, bc, cc, level):
     if ts > RELU or th > RELU:
+        if mixable(ts) and mixable(th):
+            return m_i3(ts, th, aa, ab, ac, bb, bc, cc, level)
         return q_i3(ts, th, aa, ab, ac, bb, bc, cc, level)
     return _i3(ts, th, aa, ab, ac, bb, bc, cc)
 
@@ -751,6 +988,8 @@ def i4_at(ts, tc, td, aa, ab, ac, ad, bb, bc, bd, cc, cd, dd, same, level):
     """i4; a code > RELU by quadrature (a coincident pair needs no flag there: the guarded
     Cholesky factor drops its dimension)."""
     if ts > RELU or tc > RELU or td > RELU:
+        if mixable(ts) and mixable(tc) and mixable(td):
+            return m_i4(ts, tc, td, aa, ab, ac, ad, bb, bc, bd, cc, cd, dd, level)
         return q_i4(ts, tc, td, aa, ab, ac, ad, bb, bc, bd, cc, cd, dd, level)
     return _i4(ts, tc, td, aa, ab, ac, ad, bb, bc, bd, cc, cd, dd, same)
 
@@ -838,7 +1077,8 @@ def fill_tables(K, M, acts, C, I2, J2, I3, I4, second_order, level):
     for k in range(K):
         for p in range(N):
             tp = acts[p]
-            if (ts > RELU or tp > RELU) and ts != LINEAR and tp != LINEAR:
+            if ((ts > RELU or tp > RELU) and ts != LINEAR and tp != LINEAR
+                    and not (mixable(ts) and mixable(tp))):
                 _i3_shared(k, p, N, ts, tp, C, I3, level, L, zm)
                 continue
             for b in range(N):
@@ -933,7 +1173,13 @@ def module_body(check=False):
     def pad(rows):
         return [r + [0.0] * (width - len(r)) for r in rows]
 
+    check_mixture()
+    rules = [[mixture_rule(j) for j in js] for js in MIX_J]
+    mw = max(len(r[0]) for hs in rules for r in hs)
     quad = QUAD_TEMPLATE.format(
+        mix_n=repr([[len(r[0]) for r in hs] for hs in rules]),
+        mix_s=repr([[r[0] + [1.0] * (mw - len(r[0])) for r in hs] for hs in rules]),
+        mix_w=repr([[r[1] + [0.0] * (mw - len(r[1])) for r in hs] for hs in rules]),
         tol=repr(GH_TOL), n=repr([gh[0][0], gh[1][0]]),
         x=repr([pad(gh[0][1]), pad(gh[1][1])]), w=repr([pad(gh[0][2]), pad(gh[1][2])]),
         act=act_function("act", 0), dact=act_function("dact", 1))
@@ -957,9 +1203,10 @@ def module_body(check=False):
                           "E[g'(a) g'(b)] in closed form (codes <= RELU)."),
         rhs=rhs)
     return '"""Committee-machine averages and order-parameter equations (teacher-student).\n\n' \
-        'Activation codes LINEAR, ERF (erf(x/sqrt 2)), RELU (closed forms) and TANH ... HERMITE6\n' \
-        '(Gauss-Hermite quadrature); see derivations/committee_averages.py for the derivation, and\n' \
-        'its compiled integrator (derivations/integrators.py). Imports\n' \
+        'Activation codes LINEAR, ERF (erf(x/sqrt 2)), RELU (closed forms), TANH and SIGMOID\n' \
+        '(erf scale mixtures), GELU ... HERMITE6 (Gauss-Hermite quadrature); see\n' \
+        'derivations/committee_averages.py for the derivation, and its compiled integrator\n' \
+        '(derivations/integrators.py). Imports\n' \
         'nothing from the family package."""\n' + body + "\n\n" + integrator_source("rhs")
 
 

@@ -49,8 +49,9 @@ def integrate(model, Q0, R0, T, v0, A, times, solver=None, progress=True):
 
 def quadrature_error(model, Q, R, T, second_order=True):
     """The largest error estimate of the quadrature averages (activations after relu) over the
-    states (Q[i], R[i]): |average with GH_N[0] nodes - the same with GH_N[1]| (ca.GH_N, per
-    dimension), the largest over every entry of I2, I3, J2, I4.
+    states (Q[i], R[i]): |average with the value rule - the same with the estimate's rule|
+    (Gauss-Hermite: ca.GH_N[0] vs GH_N[1] nodes per dimension; tanh/sigmoid erf mixtures:
+    ca.MIX_N[0] vs MIX_N[1] nodes), the largest over every entry of I2, I3, J2, I4.
 
     Computed here, at the output times from the state, rather than at every right-hand-side
     evaluation inside the compiled integrator: carrying it there would triple the cost of every
