@@ -45,6 +45,13 @@ How they are reduced (all deterministic; no Monte Carlo anywhere):
   unit), removed by s = 1 - u^2; Gauss-Legendre with NODES nodes in u. When a and b are the same
   field (k = l) H(a)^2 = H(a) and the block {a} is used.
 
+* tanh, sigmoid (with linear/erf): scale mixtures of erf, tanh(x) = E_S[erf(x/sqrt(2 S))]
+  with S = K^2, K Kolmogorov-distributed (Andrews & Mallows: the logistic density is a normal
+  scale mixture), sigmoid(x) = (1 + tanh(x/2))/2. A g' component (1/s) erf'(x/s) tilts like
+  erf' (prefactor sqrt(2/pi)/sqrt(s^2 + C_aa), C' = C - C_.a C_a./(s^2 + C_aa)), so every
+  average is a finite sum of the erf forms over a Gauss rule in log S (MIX_J below).
+* any other activation: Gauss-Hermite quadrature on the whitened fields (QUAD_NODES).
+
 The closed forms (tables I2, HG, HHG, J2 below) are checked by ``check_closed_forms`` before
 anything is written: each one's derivative with respect to a covariance is what Price's theorem
 says it must be (d/dC_ab E[f(a) g(b)] = E[f'(a) g'(b)]), and its value where that covariance
@@ -65,6 +72,168 @@ from integrators import integrator_source
 
 NODES = 40
 LINEAR, ERF, RELU = 0, 1, 2
+
+# ---------------------------------------------------------------- activations
+X = sp.Symbol("x", real=True)
+
+
+def _hermite(k):
+    """Probabilists' Hermite He_k(x) / sqrt(k!) (orthonormal under N(0, 1))."""
+    return sp.horner(sp.expand(sp.hermite_prob(k, X))) / sp.sqrt(sp.factorial(k))
+
+
+def _sig(x):
+    return (1 + sp.tanh(x / 2)) / 2   # = 1 / (1 + exp(-x)), without overflow
+
+
+# code: (name, definition g(x), printed g or None = the definition, printed g' or None = the
+# sympy derivative of the definition). A printed form other than the definition is a rewriting
+# that cannot overflow (no exp of a large argument); check_activations proves it equal.
+ACTS = {
+    LINEAR: ("linear", X, None, None),
+    ERF: ("erf", sp.erf(X / sp.sqrt(2)), None, None),
+    RELU: ("relu", sp.Max(X, 0), None, None),
+    3: ("tanh", sp.tanh(X), None, None),
+    4: ("sigmoid", 1 / (1 + sp.exp(-X)), _sig(X), (1 - sp.tanh(X / 2)**2) / 4),
+    5: ("softplus", sp.log(1 + sp.exp(X)), sp.Max(X, 0) + sp.log(1 + sp.exp(-sp.Abs(X))),
+        _sig(X)),
+    6: ("gelu", X * (1 + sp.erf(X / sp.sqrt(2))) / 2, None, None),
+    7: ("silu", X / (1 + sp.exp(-X)), X * _sig(X), _sig(X) + X * (1 - sp.tanh(X / 2)**2) / 4),
+    8: ("quadratic", X**2, None, None),
+}
+for _k in range(1, 7):
+    ACTS[8 + _k] = ("hermite-%d" % _k, _hermite(_k), None, None)
+#: Gauss-Hermite node counts per dimension by the number d of (non-degenerate, nonlinear)
+#: fields of an average: the value uses QUAD_NODES[d], the error estimate compares it with the
+#: same integral at CHECK_NODES[d]
+QUAD_NODES = {1: 60, 2: 40, 3: 24, 4: 20}
+CHECK_NODES = {1: 40, 2: 30, 3: 16, 4: 14}
+#: a field whose variance left after the earlier fields is below this fraction of its own is
+#: their linear combination (a degenerate direction: no quadrature dimension)
+GH_TOL = 1e-12
+
+#: tanh and sigmoid are Gaussian scale mixtures of erf (Andrews & Mallows 1974: the logistic
+#: density is a scale mixture of normals, the scale 2 K with K Kolmogorov-distributed):
+#: tanh(x) = E_S[erf(x / sqrt(2 S))], sigmoid(x) = (1 + tanh(x/2)) / 2, S = K^2. Every average
+#: of tanh, sigmoid, erf and linear fields is then a sum, over mixture nodes S_j, of the erf
+#: closed forms at rescaled covariances (no quadrature over the fields). The mixture is
+#: integrated by a Gauss rule in t = log S (the density of t decays doubly exponentially at
+#: both ends; the averages are analytic in t for |Im t| < pi): MIX_J[level][r] nodes for r = 0
+#: (I2, J2, I3: J^2 terms) and r = 1 (I4: J^4 terms); level 1 is the error estimate's rule.
+#: At the tanh plateau covariance (K = M = 2) I4 with 6 nodes is within 2e-9 of 29-node
+#: trapezoid and 4-d trapezoid references (a 20^4 Gauss-Hermite grid on the fields: 5e-4).
+#: MIX_RANGE: t range of the discretised measure (weights outside below 1e-16).
+#: (In the kernels _alpha/_comps: h = alpha + gamma E_S[erf(x / sqrt(2 lambda^2 S))] with
+#: (alpha, gamma, lambda^2) = (0, 1, 1) for tanh and (1/2, 1/2, 4) for sigmoid.)
+MIX_J = ((8, 6), (6, 5))
+MIX_RANGE = (-3.6, 3.1)
+
+
+def act_forms(code):
+    """(g, g') as printed for activation ``code``."""
+    name, g, pg, pdg = ACTS[code]
+    return (g if pg is None else pg), (sp.diff(g, X) if pdg is None else pdg)
+
+
+def check_activations(tol=1e-25):
+    """Every printed rewriting equal to its definition (and to the definition's derivative), at
+    40 digits on points from -30 to 40."""
+    for code, (name, g, pg, pdg) in ACTS.items():
+        for printed, target in ((pg, g), (pdg, sp.diff(g, X))):
+            if printed is None:
+                continue
+            for x0 in (-30, -7.3, -1.1, 0.3, 2.9, 12, 40):
+                a = sp.N(printed.subs(X, sp.Float(x0, 40)), 40)
+                b = sp.N(target.subs(X, sp.Float(x0, 40)), 40)
+                if not abs(a - b) <= tol * max(1, abs(b)):
+                    raise AssertionError("%s: printed form off by %s at %s" % (name, a - b, x0))
+
+
+def act_function(name, deriv):
+    """numba source of h(t, x) (deriv 0) or h'(t, x) (deriv 1) dispatching on the code."""
+    lines = ["@njit(cache=True)", "def %s(t, x):" % name,
+             '    """%s of activation code t at x."""' % ("h'" if deriv else "h")]
+    for code in ACTS:
+        lines.append("    if t == %d:" % code)
+        lines.append("        return %s" % pr(act_forms(code)[deriv]))
+    lines.append("    return math.nan")
+    return "\n".join(lines) + "\n"
+
+
+def gauss_hermite(counts):
+    """Probabilists' Gauss-Hermite nodes and weights (normalised to sum 1) for the node count
+    of each dimension 1..4, padded to the largest: (n, x, w) as source."""
+    width = max(counts.values())
+    n, xs, ws = [], [], []
+    for d in (1, 2, 3, 4):
+        x, w = np.polynomial.hermite_e.hermegauss(counts[d])
+        w = w / w.sum()
+        n.append(counts[d])
+        xs.append([float(v) for v in x] + [0.0] * (width - len(x)))
+        ws.append([float(v) for v in w] + [0.0] * (width - len(w)))
+    return n, xs, ws
+
+def kolmogorov_square_density(s):
+    """Density of S = K^2, K Kolmogorov-distributed, at 60 digits: 4 sum_j (-1)^(j-1) j^2
+    exp(-2 j^2 s) for s > 1/2, else the derivative of the theta-transformed CDF
+    P(S <= s) = sqrt(2 pi / s) sum_j exp(-(2j - 1)^2 pi^2 / (8 s))."""
+    import mpmath as mp
+    s = mp.mpf(s)
+    if s > 0.5:
+        return 4 * mp.nsum(lambda j: (-1)**(j - 1) * j**2 * mp.exp(-2 * j**2 * s), [1, mp.inf])
+    return mp.diff(lambda x: mp.sqrt(2 * mp.pi / x) * mp.nsum(
+        lambda j: mp.exp(-(2 * j - 1)**2 * mp.pi**2 / (8 * x)), [1, mp.inf]), s)
+
+
+def mixture_rule(J, h=0.05):
+    """Gauss rule (J nodes S_j, weights W_j) for E_S[f(S)] in the variable t = log S: the
+    measure is first discretised by the trapezoidal rule of step h in t on MIX_RANGE (error
+    ~ exp(-pi^2 / h), far below double precision), then the Stieltjes procedure gives its
+    three-term recurrence and Golub-Welsch the rule, all at 60 digits."""
+    import mpmath as mp
+    with mp.workdps(60):
+        lo, hi = int(np.floor(MIX_RANGE[0] / h)), int(np.ceil(MIX_RANGE[1] / h))
+        ts = [mp.mpf(i) * mp.mpf(h) for i in range(lo, hi + 1)]
+        wd = [mp.mpf(h) * kolmogorov_square_density(mp.exp(t)) * mp.exp(t) for t in ts]
+        total = sum(wd)
+        p_prev, p = [mp.mpf(0)] * len(ts), [mp.mpf(1)] * len(ts)
+        a, b, nrm_prev = [], [], None
+        for k in range(J):
+            nrm = sum(w * x * x for w, x in zip(wd, p))
+            a.append(sum(w * t * x * x for w, t, x in zip(wd, ts, p)) / nrm)
+            if k:
+                b.append(nrm / nrm_prev)
+            p_new = [(t - a[-1]) * x - (b[-1] if k else 0) * y for t, x, y in zip(ts, p, p_prev)]
+            p_prev, p, nrm_prev = p, p_new, nrm
+        Jm = mp.matrix(J, J)
+        for i in range(J):
+            Jm[i, i] = a[i]
+            if i + 1 < J:
+                Jm[i, i + 1] = Jm[i + 1, i] = mp.sqrt(b[i])
+        E, V = mp.eigsy(Jm)
+        return ([float(mp.exp(E[i])) for i in range(J)],
+                [float(V[0, i]**2 * total) for i in range(J)])
+
+
+def check_mixture(tol=1e-8):
+    """The value rules reproduce E S = pi^2/12 (the logistic variance) and E 1/K = sqrt(pi/2)
+    (tanh'(0) = 1), and E[tanh(x)^2], E[tanh'(x)^2] for x ~ N(0, v), v from 0.03 to 30,
+    against adaptive quadrature, to ``tol`` (the J^2-term form that I2 and J2 use)."""
+    from scipy.integrate import quad
+    S, W = (np.array(v) for v in mixture_rule(MIX_J[0][0]))
+    errs = [W.sum() - 1, W @ S - np.pi**2 / 12, W @ (1 / np.sqrt(S)) - np.sqrt(np.pi / 2)]
+    for v in (0.03, 0.3, 1.0, 4.0, 30.0):
+        def gauss(f):
+            return quad(lambda z: f(np.sqrt(v) * z) * np.exp(-z * z / 2) / np.sqrt(2 * np.pi),
+                        -40, 40, epsabs=1e-14, epsrel=1e-13, limit=400, points=[0.0])[0]
+        Si, Sj = np.meshgrid(S, S)
+        ww = np.outer(W, W)
+        i2 = (ww * 2 / np.pi * np.arcsin(v / np.sqrt((Si + v) * (Sj + v)))).sum()
+        j2 = (ww * 2 / np.pi / np.sqrt(Si * Sj + v * (Si + Sj))).sum()
+        errs += [i2 - gauss(lambda x: np.tanh(x)**2), j2 - gauss(lambda x: np.cosh(x)**-4)]
+    if not max(abs(e) for e in errs) < tol:
+        raise AssertionError("mixture rule off: %s" % (errs,))
+
 
 # ---------------------------------------------------------------- closed forms (sympy)
 aa, ab, ac, bb, bc, bd, cc, cd, dd, var = sp.symbols("aa ab ac bb bc bd cc cd dd var", real=True)
@@ -354,6 +523,326 @@ def rhs_source():
     return "\n".join(lines) + "\n", (dQ, dR, dv)
 
 
+QUAD_TEMPLATE = '''
+GH_TOL = {tol}
+# probabilists' Gauss-Hermite nodes and weights (normalised to sum 1), [level, d - 1, i] for
+# d whitened dimensions: level 0 gives the value, level 1 the error estimate (the same
+# integral with GH_N[1, d - 1] nodes per dimension instead of GH_N[0, d - 1])
+GH_N = np.array({n}, dtype=np.int64)
+GH_X = np.array({x})
+GH_W = np.array({w})
+
+
+{act}
+
+{dact}
+
+@njit(cache=True)
+def _fv(t, der, x):
+    if der == 0:
+        return act(t, x)
+    return dact(t, x)
+
+
+@njit(cache=True)
+def gauss_average(nf, codes, ders, C, level, L, zm):
+    """E[prod_i f_i(x_i)] over nf <= 4 zero-mean Gaussian fields with covariance C[:nf, :nf],
+    f_i = h of activation codes[i] (ders[i] = 0) or h' (ders[i] = 1), by Gauss-Hermite
+    quadrature (GH_N[level, d - 1] nodes per dimension) on the whitened nonlinear fields.
+
+    A linear factor (LINEAR, ders 0) adds no dimension: it is replaced, exactly, by its
+    conditional mean given the nonlinear fields (two linear factors by their conditional
+    second moment); h' = 1 of LINEAR is dropped. The nonlinear fields x = L z are whitened by a
+    Cholesky factor (written into L, 4 x 4) guarded for degenerate covariances: a field whose
+    variance left after the earlier fields is at most GH_TOL of its own (variance zero, a field
+    coincident or +-1-correlated with earlier ones) is their linear combination and adds no
+    dimension, so nothing divides by zero. zm[j] receives E[F z_j]."""
+    nli = np.zeros(4, dtype=np.int64)
+    lin = np.zeros(2, dtype=np.int64)
+    nl = 0
+    nlin = 0
+    for i in range(nf):
+        if codes[i] == LINEAR:
+            if ders[i] == 0:
+                lin[nlin] = i
+                nlin += 1
+        else:
+            nli[nl] = i
+            nl += 1
+    for i in range(4):
+        zm[i] = 0.0
+        for j in range(4):
+            L[i, j] = 0.0
+    nd = 0
+    for a in range(nl):
+        ia = nli[a]
+        s2 = 0.0
+        for b in range(a):
+            if L[b, b] > 0.0:
+                s = C[ia, nli[b]]
+                for c in range(b):
+                    s -= L[a, c] * L[b, c]
+                L[a, b] = s / L[b, b]
+                s2 += L[a, b] * L[a, b]
+        var = C[ia, ia]
+        left = var - s2
+        if var > 0.0 and left > GH_TOL * var:
+            L[a, a] = math.sqrt(left)
+            nd += 1
+    B = np.zeros((2, 4))
+    for r in range(nlin):
+        ir = lin[r]
+        for b in range(nl):
+            if L[b, b] > 0.0:
+                s = C[ir, nli[b]]
+                for c in range(b):
+                    s -= B[r, c] * L[b, c]
+                B[r, b] = s / L[b, b]
+    resid = 0.0
+    if nlin == 2:
+        resid = C[lin[0], lin[1]]
+        for b in range(4):
+            resid -= B[0, b] * B[1, b]
+    dim = nd - 1 if nd > 0 else 0
+    n = GH_N[level, dim]
+    X = GH_X[level, dim]
+    W = GH_W[level, dim]
+    t = np.full(4, -1, dtype=np.int64)
+    dr = np.zeros(4, dtype=np.int64)
+    ns = np.ones(4, dtype=np.int64)
+    for a in range(nl):
+        t[a] = codes[nli[a]]
+        dr[a] = ders[nli[a]]
+        if L[a, a] > 0.0:
+            ns[a] = n
+    acc = 0.0
+    for i0 in range(ns[0]):
+        z0 = X[i0] if ns[0] > 1 else 0.0
+        w0 = W[i0] if ns[0] > 1 else 1.0
+        f0 = w0 * (_fv(t[0], dr[0], L[0, 0] * z0) if t[0] >= 0 else 1.0)
+        for i1 in range(ns[1]):
+            z1 = X[i1] if ns[1] > 1 else 0.0
+            w1 = W[i1] if ns[1] > 1 else 1.0
+            f1 = f0 * w1 * (_fv(t[1], dr[1], L[1, 0] * z0 + L[1, 1] * z1) if t[1] >= 0 else 1.0)
+            for i2 in range(ns[2]):
+                z2 = X[i2] if ns[2] > 1 else 0.0
+                w2 = W[i2] if ns[2] > 1 else 1.0
+                f2 = f1 * w2 * (_fv(t[2], dr[2], L[2, 0] * z0 + L[2, 1] * z1 + L[2, 2] * z2)
+                                if t[2] >= 0 else 1.0)
+                for i3 in range(ns[3]):
+                    z3 = X[i3] if ns[3] > 1 else 0.0
+                    w3 = W[i3] if ns[3] > 1 else 1.0
+                    f3 = f2 * w3 * (_fv(t[3], dr[3], L[3, 0] * z0 + L[3, 1] * z1 + L[3, 2] * z2
+                                        + L[3, 3] * z3) if t[3] >= 0 else 1.0)
+                    if nlin > 0:
+                        mu = B[0, 0] * z0 + B[0, 1] * z1 + B[0, 2] * z2 + B[0, 3] * z3
+                        if nlin == 2:
+                            mu = mu * (B[1, 0] * z0 + B[1, 1] * z1 + B[1, 2] * z2
+                                       + B[1, 3] * z3) + resid
+                        f3 *= mu
+                    acc += f3
+                    zm[0] += f3 * z0
+                    zm[1] += f3 * z1
+                    zm[2] += f3 * z2
+                    zm[3] += f3 * z3
+    return acc
+
+
+@njit(cache=True)
+def _quad(nf, t0, d0, t1, d1, t2, d2, t3, d3, C, level):
+    codes = np.array([t0, t1, t2, t3], dtype=np.int64)
+    ders = np.array([d0, d1, d2, d3], dtype=np.int64)
+    return gauss_average(nf, codes, ders, C, level, np.empty((4, 4)), np.empty(4))
+
+
+# ---- tanh / sigmoid as scale mixtures of erf (see the derivation): h = alpha + gamma *
+# sum_j W_j erf(x / sqrt(2 lambda^2 S_j)); MIX_S / MIX_W [level, r, j] (r = 0: I2, J2, I3;
+# r = 1: I4), MIX_N[level, r] nodes
+MIX_N = np.array({mix_n}, dtype=np.int64)
+MIX_S = np.array({mix_s})
+MIX_W = np.array({mix_w})
+R2P = math.sqrt(2.0 / math.pi)
+
+
+@njit(cache=True)
+def mixable(t):
+    """Has activation t an erf-mixture form (linear, erf, tanh, sigmoid)?"""
+    return t == LINEAR or t == ERF or t == TANH or t == SIGMOID
+
+
+@njit(cache=True)
+def _alpha(t):
+    return 0.5 if t == SIGMOID else 0.0
+
+
+@njit(cache=True)
+def _comps(t, level, r, S, W):
+    """Mixture components of activation t (erf or tanh or sigmoid): scales^2 into S, weights
+    (gamma included) into W; returns their number."""
+    if t == ERF:
+        S[0] = 1.0
+        W[0] = 1.0
+        return 1
+    n = MIX_N[level, r]
+    for j in range(n):
+        if t == SIGMOID:
+            S[j] = 4.0 * MIX_S[level, r, j]
+            W[j] = 0.5 * MIX_W[level, r, j]
+        else:
+            S[j] = MIX_S[level, r, j]
+            W[j] = MIX_W[level, r, j]
+    return n
+
+
+@njit(cache=True)
+def _asin(x):
+    return math.asin(1.0 if x > 1.0 else (-1.0 if x < -1.0 else x))
+
+
+@njit(cache=True)
+def _mix_pair(ta, tb, aa, ab, bb, na, Sa, Wa, nb, Sb, Wb):
+    """E[m_a(a) m_b(b)] of the zero-mean parts (no alpha) of mixture activations: erf forms
+    E[erf(a/sqrt(2 s)) erf(b/sqrt(2 s'))] = (2/pi) asin(ab / sqrt((s + aa)(s' + bb))) and
+    E[a erf(b/sqrt(2 s'))] = sqrt(2/pi) ab / sqrt(s' + bb)."""
+    if ta == LINEAR and tb == LINEAR:
+        return ab
+    if ta == LINEAR or tb == LINEAR:
+        n, S, W, v = (nb, Sb, Wb, bb) if ta == LINEAR else (na, Sa, Wa, aa)
+        acc = 0.0
+        for j in range(n):
+            acc += W[j] / math.sqrt(S[j] + v)
+        return R2P * ab * acc
+    acc = 0.0
+    for i in range(na):
+        x = ab / math.sqrt(Sa[i] + aa)
+        part = 0.0
+        for j in range(nb):
+            part += Wb[j] * _asin(x / math.sqrt(Sb[j] + bb))
+        acc += Wa[i] * part
+    return 2.0 / math.pi * acc
+
+
+@njit(cache=True)
+def m_i2(ta, tb, aa, ab, bb, level):
+    """E[h_a(a) h_b(b)] by the erf mixture."""
+    w = MIX_S.shape[2]
+    Sa, Wa, Sb, Wb = np.empty(w), np.empty(w), np.empty(w), np.empty(w)
+    na = _comps(ta, level, 0, Sa, Wa)
+    nb = _comps(tb, level, 0, Sb, Wb)
+    return _alpha(ta) * _alpha(tb) + _mix_pair(ta, tb, aa, ab, bb, na, Sa, Wa, nb, Sb, Wb)
+
+
+@njit(cache=True)
+def _m_j2(na, S, W, aa, ab, bb):
+    acc = 0.0
+    for i in range(na):
+        for j in range(na):
+            acc += W[i] * W[j] / math.sqrt(max((S[i] + aa) * (S[j] + bb) - ab * ab, 1e-300))
+    return 2.0 / math.pi * acc
+
+
+@njit(cache=True)
+def m_j2(t, aa, ab, bb, level):
+    """E[g'(a) g'(b)] by the erf mixture: each g' component (1/s) erf'(x/s) tilts the Gaussian."""
+    if t == LINEAR:
+        return 1.0
+    S, W = np.empty(MIX_S.shape[2]), np.empty(MIX_S.shape[2])
+    n = _comps(t, level, 0, S, W)
+    return _m_j2(n, S, W, aa, ab, bb)
+
+
+@njit(cache=True)
+def m_i3(ts, th, aa, ab, ac, bb, bc, cc, level):
+    """E[g'(a) b h(c)] by the erf mixture (a tilt by each g' component; the constant alpha of h
+    drops out: E'[b] = 0)."""
+    Sc, Wc = np.empty(MIX_S.shape[2]), np.empty(MIX_S.shape[2])
+    nc = 0 if th == LINEAR else _comps(th, level, 0, Sc, Wc)
+    if ts == LINEAR:
+        return _mix_pair(LINEAR, th, bb, bc, cc, 0, Sc, Wc, nc, Sc, Wc)
+    Sa, Wa = np.empty(MIX_S.shape[2]), np.empty(MIX_S.shape[2])
+    na = _comps(ts, level, 0, Sa, Wa)
+    acc = 0.0
+    for i in range(na):
+        f = 1.0 / (Sa[i] + aa)
+        acc += Wa[i] * math.sqrt(f) * _mix_pair(LINEAR, th, bb - ab * ab * f, bc - ab * ac * f,
+                                                cc - ac * ac * f, 0, Sc, Wc, nc, Sc, Wc)
+    return R2P * acc
+
+
+@njit(cache=True)
+def m_i4(ts, tc, td, aa, ab, ac, ad, bb, bc, bd, cc, cd, dd, level):
+    """E[g'(a) g'(b) h_c(c) h_d(d)] by the erf mixture: two tilts (by the g' components of a
+    and b) leave zero-mean c, d, whose pair average is the asin form; alpha_c alpha_d J2 is the
+    constant part (the cross terms vanish by parity). J^4 terms at r = 1."""
+    w = MIX_S.shape[2]
+    Sc, Wc, Sd, Wd = np.empty(w), np.empty(w), np.empty(w), np.empty(w)
+    nc = 0 if tc == LINEAR else _comps(tc, level, 1, Sc, Wc)
+    nd = 0 if td == LINEAR else _comps(td, level, 1, Sd, Wd)
+    if ts == LINEAR:
+        return _alpha(tc) * _alpha(td) + _mix_pair(tc, td, cc, cd, dd, nc, Sc, Wc, nd, Sd, Wd)
+    Sa, Wa = np.empty(w), np.empty(w)
+    na = _comps(ts, level, 1, Sa, Wa)
+    out = 0.0
+    if _alpha(tc) * _alpha(td) != 0.0:
+        out = _alpha(tc) * _alpha(td) * m_j2(ts, aa, ab, bb, level)
+    acc = 0.0
+    for i in range(na):
+        f = 1.0 / (Sa[i] + aa)
+        b2, bc2, bd2 = bb - ab * ab * f, bc - ab * ac * f, bd - ab * ad * f
+        c2, cd2, d2 = cc - ac * ac * f, cd - ac * ad * f, dd - ad * ad * f
+        part = 0.0
+        for j in range(na):
+            f2 = 1.0 / (Sa[j] + b2)
+            part += Wa[j] * math.sqrt(f2) * _mix_pair(
+                tc, td, c2 - bc2 * bc2 * f2, cd2 - bc2 * bd2 * f2, d2 - bd2 * bd2 * f2,
+                nc, Sc, Wc, nd, Sd, Wd)
+        acc += Wa[i] * math.sqrt(f) * part
+    return out + 2.0 / math.pi * acc
+
+
+@njit(cache=True)
+def q_i2(ta, tb, aa, ab, bb, level):
+    """E[h_a(a) h_b(b)] by quadrature."""
+    C = np.array([[aa, ab], [ab, bb]])
+    return _quad(2, ta, 0, tb, 0, 0, 0, 0, 0, C, level)
+
+
+@njit(cache=True)
+def q_j2(t, aa, ab, bb, level):
+    """E[g'(a) g'(b)] by quadrature."""
+    C = np.array([[aa, ab], [ab, bb]])
+    return _quad(2, t, 1, t, 1, 0, 0, 0, 0, C, level)
+
+
+@njit(cache=True)
+def q_i3(ts, th, aa, ab, ac, bb, bc, cc, level):
+    """E[g'(a) b h(c)] by quadrature over (a, c); b by its conditional mean."""
+    C = np.array([[aa, ab, ac], [ab, bb, bc], [ac, bc, cc]])
+    return _quad(3, ts, 1, LINEAR, 0, th, 0, 0, 0, C, level)
+
+
+@njit(cache=True)
+def q_i4(ts, tc, td, aa, ab, ac, ad, bb, bc, bd, cc, cd, dd, level):
+    """E[g'(a) g'(b) h_c(c) h_d(d)] by quadrature."""
+    C = np.array([[aa, ab, ac, ad], [ab, bb, bc, bd], [ac, bc, cc, cd], [ad, bd, cd, dd]])
+    return _quad(4, ts, 1, ts, 1, tc, 0, td, 0, C, level)
+
+
+@njit(cache=True)
+def _i3_shared(k, p, N, ts, tp, C, I3, level, L, zm):
+    """I3[k, b, p] for every b from one quadrature over (x_k, x_p): E[b | z] = beta . z, so
+    I3 = beta_0 E[F z_0] + beta_1 E[F z_1] (both activations nonlinear)."""
+    C2 = np.array([[C[k, k], C[k, p]], [C[k, p], C[p, p]]])
+    codes = np.array([ts, tp, 0, 0], dtype=np.int64)
+    ders = np.array([1, 0, 0, 0], dtype=np.int64)
+    gauss_average(2, codes, ders, C2, level, L, zm)
+    for b in range(N):
+        b0 = C[b, k] / L[0, 0] if L[0, 0] > 0.0 else 0.0
+        b1 = (C[b, p] - b0 * L[1, 0]) / L[1, 1] if L[1, 1] > 0.0 else 0.0
+        I3[k, b, p] = b0 * zm[0] + b1 * zm[1]
+'''
+
+
 TEMPLATE = '''
 import math
 
@@ -362,8 +851,11 @@ from numba import njit
 
 from odedyn.schedules import lr_factor
 
-LINEAR, ERF, RELU = {LINEAR}, {ERF}, {RELU}
-ACTIVATIONS = {{"linear": LINEAR, "erf": ERF, "relu": RELU}}
+{codes}
+#: activation name -> code; LINEAR, ERF and RELU have closed-form averages, the others
+#: (codes > RELU) by erf scale mixtures (tanh, sigmoid: m_i2 ...) or Gauss-Hermite
+#: quadrature (gauss_average)
+ACTIVATIONS = {{{names}}}
 # Gauss-Legendre nodes and weights on [0, 1] (u; s = 1 - u^2) for the ReLU four-point path
 U_NODES = np.array({nodes})
 U_WEIGHTS = np.array({weights})
@@ -391,11 +883,22 @@ def _ratio(x, v):
     return x / math.sqrt(2.0 * math.pi * v) if v > 0.0 else 0.0
 
 
+{quad}
 {e1}
 {d1}
 @njit(cache=True)
 def i2(ta, tb, aa, ab, bb):
     """E[h_a(a) h_b(b)], zero-mean fields with covariances aa, ab, bb."""
+    return i2_at(ta, tb, aa, ab, bb, 0)
+
+
+@njit(cache=True)
+def i2_at(ta, tb, aa, ab, bb, level):
+    """i2; a code > RELU by quadrature at node level ``level``."""
+    if ta > RELU or tb > RELU:
+        if mixable(ta) and mixable(tb):
+            return m_i2(ta, tb, aa, ab, bb, level)
+        return q_i2(ta, tb, aa, ab, bb, level)
     if ta > tb:
         return _i2(tb, ta, bb, ab, aa)
     return _i2(ta, tb, aa, ab, bb)
@@ -405,6 +908,20 @@ def i2(ta, tb, aa, ab, bb):
 {hg}
 {hhg}
 {j2}
+@njit(cache=True)
+def j2(t, aa, ab, bb):
+    """E[g'(a) g'(b)]."""
+    return j2_at(t, aa, ab, bb, 0)
+
+
+@njit(cache=True)
+def j2_at(t, aa, ab, bb, level):
+    if t > RELU:
+        if mixable(t):
+            return m_j2(t, aa, ab, bb, level)
+        return q_j2(t, aa, ab, bb, level)
+    return _j2(t, aa, ab, bb)
+
 @njit(cache=True)
 def _e2(tc, td, cc, cd, dd):
     """E[h_c'(c) h_d(d)]."""
@@ -430,6 +947,21 @@ def _e3(tc, td, bb, bc, bd, cc, cd, dd):
 @njit(cache=True)
 def i3(ts, th, aa, ab, ac, bb, bc, cc):
     """E[g'(a) b h(c)]: g' of the student activation ts, b a field, h of activation th."""
+    return i3_at(ts, th, aa, ab, ac, bb, bc, cc, 0)
+
+
+@njit(cache=True)
+def i3_at(ts, th, aa, ab, ac, bb, bc, cc, level):
+    if ts > RELU or th > RELU:
+        if mixable(ts) and mixable(th):
+            return m_i3(ts, th, aa, ab, ac, bb, bc, cc, level)
+        return q_i3(ts, th, aa, ab, ac, bb, bc, cc, level)
+    return _i3(ts, th, aa, ab, ac, bb, bc, cc)
+
+
+@njit(cache=True)
+def _i3(ts, th, aa, ab, ac, bb, bc, cc):
+    """i3 in closed form (codes <= RELU)."""
     if ts == LINEAR:
         return bc * d1(th, cc)
     if ts == ERF:
@@ -441,13 +973,30 @@ def i3(ts, th, aa, ab, ac, bb, bc, cc):
     elif th == ERF:
         hp = 0.5 * math.sqrt(2.0 / math.pi) / math.sqrt(1.0 + cc)
     else:
-        hp = j2(RELU, aa, ac, cc)
+        hp = _j2(RELU, aa, ac, cc)
     return _ratio(ab, aa) * e1(th, cc - ac * ac / aa) + bc * hp
 
 
 @njit(cache=True)
 def i4(ts, tc, td, aa, ab, ac, ad, bb, bc, bd, cc, cd, dd, same):
     """E[g'(a) g'(b) h_c(c) h_d(d)]; ``same``: a and b are one field (k = l)."""
+    return i4_at(ts, tc, td, aa, ab, ac, ad, bb, bc, bd, cc, cd, dd, same, 0)
+
+
+@njit(cache=True)
+def i4_at(ts, tc, td, aa, ab, ac, ad, bb, bc, bd, cc, cd, dd, same, level):
+    """i4; a code > RELU by quadrature (a coincident pair needs no flag there: the guarded
+    Cholesky factor drops its dimension)."""
+    if ts > RELU or tc > RELU or td > RELU:
+        if mixable(ts) and mixable(tc) and mixable(td):
+            return m_i4(ts, tc, td, aa, ab, ac, ad, bb, bc, bd, cc, cd, dd, level)
+        return q_i4(ts, tc, td, aa, ab, ac, ad, bb, bc, bd, cc, cd, dd, level)
+    return _i4(ts, tc, td, aa, ab, ac, ad, bb, bc, bd, cc, cd, dd, same)
+
+
+@njit(cache=True)
+def _i4(ts, tc, td, aa, ab, ac, ad, bb, bc, bd, cc, cd, dd, same):
+    """i4 in closed form (codes <= RELU)."""
     if ts == LINEAR:
         return i2(tc, td, cc, cd, dd)
     if ts == ERF:
@@ -489,7 +1038,7 @@ def _i4_relu(tc, td, aa, ab, ac, ad, bb, bc, bd, cc, cd, dd, same):
         tb = (bc * _e3(tc, td, a2, ac2, ad2, c2, cd2, d2)
               + bd * _e3(td, tc, a2, ad2, ac2, d2, cd2, c2)) / math.sqrt(bb)
         acc += 2.0 * u * U_WEIGHTS[i] * (ta + tb)
-    return j2(RELU, aa, ab, bb) * i2(tc, td, cc, cd, dd) + acc / SQRT_2PI
+    return _j2(RELU, aa, ab, bb) * i2(tc, td, cc, cd, dd) + acc / SQRT_2PI
 
 
 @njit(cache=True)
@@ -507,34 +1056,45 @@ def covariance(K, M, Q, R, T, C):
 
 
 @njit(cache=True)
-def fill_i2(N, acts, C, I2):
+def fill_i2(N, acts, C, I2, level):
     for p in range(N):
         for q in range(p, N):
-            I2[p, q] = i2(acts[p], acts[q], C[p, p], C[p, q], C[q, q])
+            I2[p, q] = i2_at(acts[p], acts[q], C[p, p], C[p, q], C[q, q], level)
             I2[q, p] = I2[p, q]
 
 
 @njit(cache=True)
-def fill_tables(K, M, acts, C, I2, J2, I3, I4, second_order):
+def fill_tables(K, M, acts, C, I2, J2, I3, I4, second_order, level):
     """Every average the right-hand side needs, from the covariance C of the fields; I4 and J2
-    only when ``second_order`` (eta^2 terms with eta > 0)."""
+    only when ``second_order`` (eta^2 terms with eta > 0). Quadrature averages (codes > RELU)
+    at node level ``level`` (0: the value; 1: the error estimate's second node count); I3 of
+    two nonlinear fields shares one quadrature over (x_k, x_p) between all b."""
     N = K + M
     ts = acts[0]
-    fill_i2(N, acts, C, I2)
+    fill_i2(N, acts, C, I2, level)
+    L = np.empty((4, 4))
+    zm = np.empty(4)
     for k in range(K):
-        for b in range(N):
-            for p in range(N):
-                I3[k, b, p] = i3(ts, acts[p], C[k, k], C[k, b], C[k, p], C[b, b], C[b, p], C[p, p])
+        for p in range(N):
+            tp = acts[p]
+            if ((ts > RELU or tp > RELU) and ts != LINEAR and tp != LINEAR
+                    and not (mixable(ts) and mixable(tp))):
+                _i3_shared(k, p, N, ts, tp, C, I3, level, L, zm)
+                continue
+            for b in range(N):
+                I3[k, b, p] = i3_at(ts, tp, C[k, k], C[k, b], C[k, p], C[b, b], C[b, p],
+                                    C[p, p], level)
     if not second_order:
         return
     for k in range(K):
         for l in range(k, K):
-            J2[k, l] = j2(ts, C[k, k], C[k, l], C[l, l])
+            J2[k, l] = j2_at(ts, C[k, k], C[k, l], C[l, l], level)
             J2[l, k] = J2[k, l]
             for p in range(N):
                 for q in range(p, N):
-                    val = i4(ts, acts[p], acts[q], C[k, k], C[k, l], C[k, p], C[k, q], C[l, l],
-                             C[l, p], C[l, q], C[p, p], C[p, q], C[q, q], k == l)
+                    val = i4_at(ts, acts[p], acts[q], C[k, k], C[k, l], C[k, p], C[k, q],
+                                C[l, l], C[l, p], C[l, q], C[p, p], C[p, q], C[q, q], k == l,
+                                level)
                     I4[k, l, p, q] = val
                     I4[k, l, q, p] = val
                     I4[l, k, p, q] = val
@@ -544,12 +1104,30 @@ def fill_tables(K, M, acts, C, I2, J2, I3, I4, second_order):
 @njit(cache=True)
 def generalisation_error(N, acts, C, c, I2):
     """eps = E[(y* - yhat)^2] / 2 = (1/2) sum_pq c_p c_q I2[p, q] with c = (-v, A)."""
-    fill_i2(N, acts, C, I2)
+    fill_i2(N, acts, C, I2, 0)
     e = 0.0
     for p in range(N):
         for q in range(N):
             e += c[p] * c[q] * I2[p, q]
     return 0.5 * e
+
+
+@njit(cache=True)
+def quadrature_error(K, M, acts, C, second_order):
+    """The error estimate of the quadrature averages at the covariance C: the largest
+    |average at GH_N[0] nodes - the same at GH_N[1] nodes| over I2, I3 and (``second_order``)
+    J2 and I4; 0 where every average is a closed form."""
+    N = K + M
+    out = 0.0
+    I2a, I2b = np.zeros((N, N)), np.zeros((N, N))
+    J2a, J2b = np.zeros((K, K)), np.zeros((K, K))
+    I3a, I3b = np.zeros((K, N, N)), np.zeros((K, N, N))
+    I4a, I4b = np.zeros((K, K, N, N)), np.zeros((K, K, N, N))
+    fill_tables(K, M, acts, C, I2a, J2a, I3a, I4a, second_order, 0)
+    fill_tables(K, M, acts, C, I2b, J2b, I3b, I4b, second_order, 1)
+    out = max(out, np.max(np.abs(I2a - I2b)), np.max(np.abs(J2a - J2b)))
+    out = max(out, np.max(np.abs(I3a - I3b)), np.max(np.abs(I4a - I4b)))
+    return out
 
 
 {rhs}
@@ -576,7 +1154,7 @@ def rhs(t, y, out, status, K, M, T, A, acts, eta, eta_v, kappa, sigma2, train_v,
     for m in range(M):
         work_c[K + m] = A[m]
     g = lr_factor(schedule[0], t, schedule[1], schedule[2], schedule[3], schedule[4])
-    fill_tables(K, M, acts, work_C, I2, J2, I3, I4, eta != 0.0)
+    fill_tables(K, M, acts, work_C, I2, J2, I3, I4, eta != 0.0, 0)
     dQ = out[:K * K].reshape((K, K))
     dR = out[K * K:K * K + K * M].reshape((K, M))
     dv = out[K * K + K * M:]
@@ -587,11 +1165,31 @@ def rhs(t, y, out, status, K, M, T, A, acts, eta, eta_v, kappa, sigma2, train_v,
 
 def module_body(check=False):
     check_closed_forms()
+    check_activations()
     u, w = np.polynomial.legendre.leggauss(NODES)
+    gh = [gauss_hermite(QUAD_NODES), gauss_hermite(CHECK_NODES)]
+    width = max(len(gh[0][1][0]), len(gh[1][1][0]))
+
+    def pad(rows):
+        return [r + [0.0] * (width - len(r)) for r in rows]
+
+    check_mixture()
+    rules = [[mixture_rule(j) for j in js] for js in MIX_J]
+    mw = max(len(r[0]) for hs in rules for r in hs)
+    quad = QUAD_TEMPLATE.format(
+        mix_n=repr([[len(r[0]) for r in hs] for hs in rules]),
+        mix_s=repr([[r[0] + [1.0] * (mw - len(r[0])) for r in hs] for hs in rules]),
+        mix_w=repr([[r[1] + [0.0] * (mw - len(r[1])) for r in hs] for hs in rules]),
+        tol=repr(GH_TOL), n=repr([gh[0][0], gh[1][0]]),
+        x=repr([pad(gh[0][1]), pad(gh[1][1])]), w=repr([pad(gh[0][2]), pad(gh[1][2])]),
+        act=act_function("act", 0), dact=act_function("dact", 1))
+    codes = "LINEAR, ERF, RELU = %d, %d, %d\n" % (LINEAR, ERF, RELU) + "".join(
+        "%s = %d\n" % (ACTS[c][0].upper().replace("-", ""), c) for c in ACTS if c > RELU)
     u, w = (u + 1) / 2, w / 2
     rhs, _ = rhs_source()
     body = TEMPLATE.format(
-        LINEAR=LINEAR, ERF=ERF, RELU=RELU,
+        codes=codes.rstrip(), quad=quad,
+        names=", ".join('"%s": %d' % (ACTS[c][0], c) for c in ACTS),
         nodes="[%s]" % ", ".join(repr(float(x)) for x in u),
         weights="[%s]" % ", ".join(repr(float(x)) for x in w),
         e1=table_function("e1", ["var"], E1, ["t"], "E[h(u)], u ~ N(0, var)."),
@@ -601,11 +1199,14 @@ def module_body(check=False):
         hg=table_function("hg", ["bb", "bd", "dd"], HG, ["t"], "E[H(b) h(d)]."),
         hhg=table_function("hhg", ["bb", "bc", "bd", "cc", "cd", "dd"], HHG, ["t"],
                            "E[H(b) H(c) h(d)]."),
-        j2=table_function("j2", ["aa", "ab", "bb"], J2, ["t"], "E[g'(a) g'(b)]."),
+        j2=table_function("_j2", ["aa", "ab", "bb"], J2, ["t"],
+                          "E[g'(a) g'(b)] in closed form (codes <= RELU)."),
         rhs=rhs)
     return '"""Committee-machine averages and order-parameter equations (teacher-student).\n\n' \
-        'Activation codes LINEAR, ERF (erf(x/sqrt 2)), RELU; see derivations/committee_averages.py\n' \
-        'for the derivation, and its compiled integrator (derivations/integrators.py). Imports\n' \
+        'Activation codes LINEAR, ERF (erf(x/sqrt 2)), RELU (closed forms), TANH and SIGMOID\n' \
+        '(erf scale mixtures), GELU ... HERMITE6 (Gauss-Hermite quadrature); see\n' \
+        'derivations/committee_averages.py for the derivation, and its compiled integrator\n' \
+        '(derivations/integrators.py). Imports\n' \
         'nothing from the family package."""\n' + body + "\n\n" + integrator_source("rhs")
 
 

@@ -13,7 +13,7 @@ from ..experiment import Experiment as BaseExperiment
 from ..integrate import Dopri5
 from ..schedules import schedule_from
 from . import theory
-from .model import Committee
+from .model import ACTIVATIONS, Committee
 from .simulate import sgd_steps
 
 
@@ -131,7 +131,7 @@ def _build(cls, cfg, base_dir):
     ms = Section(cfg, "model")
     ms.string("kind", "committee")
     K = ms.integer("K", minimum=1)
-    activation = ms.string("activation", "erf", ("linear", "erf", "relu"))
+    activation = ms.string("activation", "erf", ACTIVATIONS)
     train_v = ms.boolean("train_second_layer", True)
     ms.close()
     ds = Section(cfg, "data")
@@ -140,7 +140,7 @@ def _build(cls, cfg, base_dir):
     ds.close()
     te = Section(cfg, "teacher")
     M = te.integer("M", minimum=1)
-    t_act = te.string("activation", "erf", ("linear", "erf", "relu"))
+    t_act = te.string("activation", "erf", ACTIVATIONS)
     A = te.numbers("second_layer", None)
     orthogonal = te.boolean("orthogonal", False)
     if A is not None and len(A) != M:

@@ -45,6 +45,11 @@ class Committee:
         if self.lr_second_layer is None:
             self.lr_second_layer = self.lr
 
+    @property
+    def quadrature(self):
+        """Are some averages computed by quadrature (an activation with no closed form)?"""
+        return max(ca.ACTIVATIONS[self.activation], ca.ACTIVATIONS[self.teacher_activation]) > ca.RELU
+
     # ------------------------------------------------------------ weights -> order parameters
     @property
     def acts(self):

@@ -7,13 +7,16 @@ import math
 import numpy as np
 from numba import njit
 
-from .._generated.committee_averages import ERF, LINEAR
+from .._generated.committee_averages import ERF, LINEAR, RELU, act, dact
 from ..schedules import lr_factor
 
 
 @njit(cache=True)
 def _act(a, x):
-    """(h(x), h'(x))."""
+    """(h(x), h'(x)); codes after RELU through the generated act and dact (the functions the
+    theory's quadrature integrates)."""
+    if a > RELU:
+        return act(a, x), dact(a, x)
     if a == LINEAR:
         return x, 1.0
     if a == ERF:

@@ -59,7 +59,7 @@ def test_documented_keys_build_the_experiment():
 
 
 @pytest.mark.parametrize("change, key", [
-    ({"model__activation": "tanh"}, "model.activation"),
+    ({"model__activation": "tanhh"}, "model.activation"),
     ({"teacher__activation": 3}, "teacher.activation"),
     ({"teacher__second_layer": [1.0]}, "teacher.second_layer"),
     ({"model__K": 0}, "model.K"),
@@ -85,7 +85,7 @@ def test_bad_values_name_the_key(change, key):
 
 def test_cli_exit_2_and_nothing_written(tmp_path, capsys):
     cfg = {k: dict(v) for k, v in BASE.items()}
-    cfg["model"]["activation"] = "tanh"
+    cfg["model"]["activation"] = "tanhh"
     path = write_toml(tmp_path / "bad.toml", cfg)
     out = tmp_path / "out.npz"
     assert main(["integrate", path, "--out", str(out)]) == 2
