@@ -282,9 +282,10 @@ def check_steps(key, lr, t_max):
 
 
 def load_network(ins, base_dir, shapes, sizes=None, optional=(), exclusive=("std", "seed")):
-    """The network of ``[init] weights = "FILE.npz"`` (arrays named as the family's weights),
-    or of a saved run's ``"FILE.npz:initial"`` / ``"FILE.npz:final"`` (the network it started
-    from / ended at: its arrays ``initial_NAME`` / ``final_NAME``). ``shapes`` maps each array name to its
+    """The network of ``[init] weights = "FILE.npz"`` (arrays named as the family's weights;
+    a saved run's file as written restarts from its initial network), or of a saved run's
+    ``"FILE.npz:initial"`` / ``"FILE.npz:final"`` (the network it started from / ended at: its
+    arrays ``initial_NAME`` / ``final_NAME``). ``shapes`` maps each array name to its
     shape, a tuple of ints or of size names ("K", "D"): a name given in ``sizes`` must match,
     one that is not is read off the first array that has it and then held to. Names in
     ``optional`` may be missing. Keys of ``exclusive`` (a random start) may not stand beside
@@ -296,9 +297,13 @@ def load_network(ins, base_dir, shapes, sizes=None, optional=(), exclusive=("std
                               "give either init.weights or a random start")
     file, _, which = (spec.rpartition(":") if spec.endswith((":final", ":initial"))
                       else (spec, "", ""))
-    prefix = which + "_" if which else ""
     full = file if os.path.isabs(file) else os.path.join(base_dir, file)
     arrays = read_npz("init.weights", spec, full)
+    required = [name for name in shapes if name not in optional]
+    if not which and any(name not in arrays for name in required) and all(
+            "initial_" + name in arrays for name in required):
+        which = "initial"                  # a saved run, as written: restart where it started
+    prefix = which + "_" if which else ""
     sizes = dict(sizes or {})
     out = {}
     for name, shape in shapes.items():

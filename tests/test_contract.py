@@ -100,9 +100,9 @@ def test_json_has_the_same_keys_in_every_kind(tmp_path, capsys):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_saved_run_restarts_from_its_network(kind, tmp_path, capsys):
-    """integrate --out run.npz, then [init] weights = "run.npz:initial" gives the same curve; a
-    random start beside the file is refused naming the key; "run.npz:final" starts where it
-    ended; no saved curve is hidden by an array of the network."""
+    """integrate --out run.npz, then [init] weights = "run.npz" (or "run.npz:initial") gives the
+    same curve; a random start beside the file is refused naming the key; "run.npz:final"
+    starts where it ended; no saved curve is hidden by an array of the network."""
     cfg = tomllib.loads(TINY[kind])
     path = tmp_path / "a.toml"
     path.write_text(TINY[kind])
@@ -114,12 +114,14 @@ def test_a_saved_run_restarts_from_its_network(kind, tmp_path, capsys):
             np.testing.assert_allclose(saved[name], first[name] if name in first
                                        else saved[name], rtol=1e-12, err_msg=name)
             assert saved[name].shape[0] == len(first["t"]), name
-    cfg["init"] = {"weights": "run.npz:initial"}
-    again = experiment_from_dict(cfg, str(tmp_path))
-    for name, a in exp.initial_network().items():
-        assert np.array_equal(again.initial_network()[name], a), name
-    curve = again.integrate(progress=False)
-    np.testing.assert_allclose(curve[exp.error_name], first["error"], rtol=1e-12, atol=1e-14)
+    for spec in ("run.npz", "run.npz:initial"):     # the file as written restarts where it began
+        cfg["init"] = {"weights": spec}
+        again = experiment_from_dict(cfg, str(tmp_path))
+        for name, a in exp.initial_network().items():
+            assert np.array_equal(again.initial_network()[name], a), (spec, name)
+        curve = again.integrate(progress=False)
+        np.testing.assert_allclose(curve[exp.error_name], first["error"], rtol=1e-12,
+                                   atol=1e-14, err_msg=spec)
     cfg["init"] = {"weights": "run.npz:initial", "seed": 1}
     with pytest.raises(ConfigError, match="init.seed"):
         experiment_from_dict(cfg, str(tmp_path))

@@ -124,3 +124,27 @@ def test_ctrl_c_compare_more_seeds_than_workers(tmp_path):
         assert np.all(np.diff(n) <= 0)
         assert np.all(np.isfinite(f["sim_error"])) and np.all(np.isfinite(f["theory_error"]))
     assert (out / "erf_spiked-compare.png").exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_on_a_re_run_keeps_the_complete_result(tmp_path):
+    """A compare run to completion, then the same command on the same CONFIG (now long) and
+    Ctrl-C midway: the complete files stay as they were, byte for byte; the partial result is
+    written beside them (NAME-compare.partial.*), its sidecar's seed counts agreeing."""
+    cfg, out = tmp_path / "run.toml", tmp_path / "res"
+    cfg.write_text(CONFIG.replace("t_max = 100000.0", "t_max = 2.0"))
+    done = subprocess.run([sys.executable, "-m", "odedyn", "compare", str(cfg), "--seeds", "2",
+                           "--no-progress", "--out", str(out)], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert "run-compare.npz" in before
+    cfg.write_text(CONFIG)
+    status, err = interrupt_when_running(["compare", str(cfg), "--seeds", "2", "--out", str(out)])
+    assert status == 130 and "Traceback" not in err, err
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.name in before} == before
+    partial = out / "run-compare.partial.json"
+    assert str(out / "run-compare.partial.npz") in err and partial.exists(), err
+    side = json.loads(partial.read_text())
+    assert side["summary"]["seeds"] == side["simulation"]["seeds"]
+    assert side["simulation"]["complete"] is False

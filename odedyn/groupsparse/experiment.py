@@ -171,7 +171,7 @@ class Experiment(BaseExperiment):
     def saved_arrays(self):
         """The initial network and the generating dictionary (``dictionary``); the network a
         run ends at is in its Trajectory.arrays (final_W)."""
-        return self.initial_network() | {"dictionary": self.model.A}
+        return super().saved_arrays() | {"dictionary": self.model.A}
 
     # ------------------------------------------------------------ simulation
     def sim_start(self, seed):
