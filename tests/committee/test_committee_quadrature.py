@@ -19,7 +19,7 @@ from odedyn.committee import configure
 from odedyn.committee.model import ACTIVATIONS
 from odedyn.compare import compare
 from odedyn.errors import ConfigError
-from odedyn.integrate import Scipy
+from test_committee_simulation import assert_within
 
 NEW = [name for name, code in ca.ACTIVATIONS.items() if code > ca.RELU]
 SAMPLES = 1_000_000
@@ -219,21 +219,6 @@ def tanh_experiment(trained, t_max=12.0, D=1000):
     return configure(model={"activation": "tanh", "train_second_layer": trained, "K": 2},
                      teacher={"M": 2, "activation": "tanh"}, data={"D": D, "noise": 0.0},
                      training={"lr": 1.0, "t_max": t_max}, init=init, output={"n_times": 20})
-
-
-def assert_within(theory, sim):
-    """As tests/committee/test_committee_simulation.py: the error within 4 standard errors at
-    every output time, the order parameters within the Bonferroni bound."""
-    from scipy.stats import t as student_t
-    z = np.abs(sim["error"] - theory["error"])[1:] / sim["error_sem"][1:]
-    assert z.max() < 4.0, "error: max z = %.2f at t = %.3g" % (z.max(), theory.t[1 + np.argmax(z)])
-    zs = {n: (np.abs(sim[n] - theory[n]) / np.maximum(sim[n + "_sem"], 1e-15))[1:]
-          for n in ("Q", "R", "v")}
-    count = sum(z.size for z in zs.values())
-    bound = student_t.ppf(1 - 0.01 / (2 * count), df=7)
-    worst = {n: float(z.max()) for n, z in zs.items()}
-    assert max(worst.values()) < bound, (worst, bound)
-    return float(z.max()), worst
 
 
 @pytest.mark.slow
