@@ -72,7 +72,7 @@ def _counts(sim):
 def _observable(th, mean, sem, count, D):
     from scipy import stats
     th, mean, sem = th[1:], mean[1:], np.nan_to_num(sem[1:])
-    n = np.broadcast_to(count[1:].reshape((-1,) + (1,) * (th.ndim - 1)), th.shape)
+    n = _by_time(count[1:], th)
     ok = (sem > 0) & (n > 1)
     if not ok.any():
         return None
@@ -85,11 +85,23 @@ def _observable(th, mean, sem, count, D):
     low = np.sqrt(dof / stats.chi2.ppf(1 - ALPHA / tests, dof))   # sd's lower bound / sd
     v = {"max_abs": float(diff[at]), "max_abs_se": float(sem[at]), "scale": scale,
          "max_rel": float(diff[at]) / scale if scale else None,
-         "max_z": float(z.max()), "z_limit": float(stats.t.ppf(1 - ALPHA / (2 * tests), dof)),
+         "max_z": float(z.max()), "z_limit": _chance_z(tests, dof),
          "spread": float(sd[ok].max()) / scale if scale else None, "spread_bound": None}
     if D and scale:
         v["spread_bound"] = float(np.sqrt(D) * low * sd[ok].max() / scale)
     return v
+
+
+def _by_time(per_time, like):
+    """A per-time array repeated over the entries of ``like`` (time first)."""
+    return np.broadcast_to(np.reshape(per_time, (-1,) + (1,) * (like.ndim - 1)), like.shape)
+
+
+def _chance_z(tests, dof):
+    """The largest |z| chance gives over ``tests`` Student-t statistics with ``dof`` degrees of
+    freedom, at a family-wise error ALPHA (Bonferroni)."""
+    from scipy import stats
+    return float(stats.t.ppf(1 - ALPHA / (2 * tests), dof))
 
 
 def _rms(x):
@@ -315,8 +327,8 @@ def band_deviation(theory, sim, error_name="error"):
         mu = th + np.asarray(bias[name], dtype=float)[: len(sim.t)]
         mean = np.asarray(sim[name], dtype=float)
         sem = np.asarray(sim[name + "_sem"], dtype=float)
-        n = np.broadcast_to(count.reshape((-1,) + (1,) * (th.ndim - 1)), th.shape)
-        use = np.broadcast_to(valid.reshape((-1,) + (1,) * (th.ndim - 1)), th.shape).copy()
+        n = _by_time(count, th)
+        use = _by_time(valid, th).copy()
         use[0] = False
         with np.errstate(invalid="ignore"):
             use &= np.isfinite(s) & np.isfinite(sem) & (n > 1) & (s > 0) & (sem > 0)
@@ -329,7 +341,7 @@ def band_deviation(theory, sim, error_name="error"):
         tests, dof = int(use.sum()), float(n.min() - 1)
         lo, hi = (float(np.sqrt(stats.chi2.ppf(q, dof) / dof))
                   for q in (ALPHA / (2 * tests), 1 - ALPHA / (2 * tests)))
-        z_limit = float(stats.t.ppf(1 - ALPHA / (2 * tests), dof))
+        z_limit = _chance_z(tests, dof)
         rows = np.nonzero(use.reshape(len(use), -1).any(axis=1))[0]
         ok = bool(z.max() <= z_limit and lo <= ratio.min() and ratio.max() <= hi)
         out[name] = {"max_z_band": float(z.max()), "z_limit": z_limit,
