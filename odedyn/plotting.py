@@ -253,7 +253,8 @@ def comparison_figure(theory, sim, exp, name=None):
     diagonal entries and over the others of each matrix (over all entries of a vector or a
     non-square matrix), the theory's range over those entries as a band. Entries are named
     ``R[k, l]`` (indices from 1; a symmetric matrix on its upper triangle). The title says
-    what lines and markers are, the same in every kind. A theory with its predicted
+    what lines and markers are, the same in every kind, and that the simulation stopped early
+    where it did (an interrupted run's partial result). A theory with its predicted
     finite-size band (``theory.band``, ``compare --fluctuations``) also gets, around the error
     and every entry drawn one by one (not the summaries: the spread of an average over entries
     needs their correlations), the band of single runs it predicts, theory + bias +- 2 std,
@@ -275,6 +276,8 @@ def comparison_figure(theory, sim, exp, name=None):
             _comparison_panel(ax, theory, sim, names, exp.time_label, ylabel, predicted)
         panel_labels(axes)
         head = "%s: theory vs simulation" % name if name else "theory vs simulation"
+        if not sim.meta.get("complete", True) and len(sim.t):
+            head += " (interrupted: simulation to t = %.4g)" % sim.t[-1]
         fig.suptitle(head + "\n" + LINES_AND_MARKERS % (
             sim.meta.get("seeds", 0), "%s = %s" % (size, exp.D)), fontsize=10)
         fig.tight_layout()

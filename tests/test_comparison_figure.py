@@ -104,3 +104,16 @@ def test_every_kind_says_lines_and_markers_the_same_way(kind):
     if not exp.order_parameter_names and exp.observable_names:      # e.g. the deep autoencoder
         assert exp.observable_names[0].replace("_", " ") in fig.axes[1].get_ylabel()
     plt.close(fig)
+
+
+def test_the_title_says_when_the_simulation_was_interrupted():
+    """A partial result (Ctrl-C) is drawn as far as it went and says so; a complete one not."""
+    theory, sim = matrices({"R": (2, 2)})
+    fig = comparison_figure(theory, sim, declared(), "run")
+    assert "interrupted" not in fig._suptitle.get_text()
+    plt.close(fig)
+    cut = Trajectory(sim.t[:5], {k: v[:, :5] if k.endswith("_seeds") else v[:5]
+                                 for k, v in sim.curves.items()}, {"seeds": 3, "complete": False})
+    fig = comparison_figure(theory, cut, declared(), "run")
+    assert "(interrupted: simulation to t = %.4g)" % sim.t[4] in fig._suptitle.get_text()
+    plt.close(fig)
