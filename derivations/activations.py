@@ -106,6 +106,26 @@ def act_function(der):
     return "\n".join(lines) + "\n"
 
 
+def jet_function():
+    """numba source of jet(t, x) = (g, g', g'', g''') of activation code t at x in one call,
+    common subexpressions shared (the quadrature evaluates all of them at every node)."""
+    lines = ["@njit(cache=True)", "def jet(t, x):",
+             '    """(g, g\', g\'\', g\'\'\') of activation code t at x in one call (ReLU: NaN '
+             'for the last two)."""']
+    for code in ACTS:
+        forms = act_forms(code)
+        known = [f for f in forms if f is not None]
+        subs, reduced = sp.cse(known, symbols=sp.numbered_symbols("s"), optimizations="basic")
+        printed = iter("float(%s)" % pr(f) for f in reduced)
+        lines.append("    if t == %d:" % code)
+        for sym, expr in subs:
+            lines.append("        %s = %s" % (sym, pr(expr)))
+        lines.append("        return (%s)" % ", ".join(
+            "math.nan" if f is None else next(printed) for f in forms))
+    lines.append("    return (math.nan, math.nan, math.nan, math.nan)")
+    return "\n".join(lines) + "\n"
+
+
 def module_body(check=False):
     check_activations()
     codes = "".join("%s = %d\n" % (ACTS[c][0].upper().replace("-", "_"), c) for c in ACTS)
@@ -119,6 +139,7 @@ def module_body(check=False):
              "#: codes whose averages are closed forms\nCLOSED_FORM = (LINEAR, ERF, RELU)\n"]
     for der in range(DERIVS):
         parts.append("\n\n" + act_function(der))
+    parts.append("\n\n" + jet_function())
     parts.append('''
 
 @njit(cache=True)

@@ -34,7 +34,8 @@ import numpy as np
 from numba import njit
 
 from ._generated.activations import (  # noqa: F401  (re-exported: the registry)
-    ACTIVATIONS, CLOSED_FORM, ERF, ERF_QUADRATURE, LINEAR, RELU, act, act_der, d2act, d3act, dact)
+    ACTIVATIONS, CLOSED_FORM, ERF, ERF_QUADRATURE, LINEAR, RELU, act, act_der, d2act, d3act, dact,
+    jet)
 
 #: Gauss-Hermite nodes per dimension by the number d of whitened dimensions of an average: the
 #: value uses QUAD_NODES[d], the error estimate compares it with the same at CHECK_NODES[d]
@@ -205,10 +206,11 @@ def field_single(t, b, c, level):
     for i in range(n):
         w = FIELD_W[level, 0, i] if n > 1 else 1.0
         u = b + s * (FIELD_X[level, 0, i] if n > 1 else 0.0)
-        e0 += w * act(t, u)
-        e1 += w * dact(t, u)
-        e2 += w * d2act(t, u)
-        e3 += w * d3act(t, u)
+        g, d, dd, ddd = jet(t, u)
+        e0 += w * g
+        e1 += w * d
+        e2 += w * dd
+        e3 += w * ddd
     return (e0, e1, e2, e3)
 
 
@@ -221,10 +223,10 @@ def field_diag(t, b, c, level):
     for i in range(n):
         w = FIELD_W[level, 0, i] if n > 1 else 1.0
         u = b + s * (FIELD_X[level, 0, i] if n > 1 else 0.0)
-        g, d = act(t, u), dact(t, u)
+        g, d, dd, _ = jet(t, u)
         e0 += w * g * g
         e1 += w * d * d
-        e2 += w * d2act(t, u) * g
+        e2 += w * dd * g
         e3 += w * d * g
     return (e0, e1, e2, e3)
 
@@ -253,13 +255,14 @@ def field_pair(t, b1, b2, c11, c12, c22, level):
         for j in range(n1):
             w1 = FIELD_W[level, dim, j] if n1 > 1 else 1.0
             v = vm + l11 * (FIELD_X[level, dim, j] if n1 > 1 else 0.0)
-            sg += w1 * act(t, v)
-            sd += w1 * dact(t, v)
-            sdd += w1 * d2act(t, v)
-        gu, du = act(t, u), dact(t, u)
+            gv, dv, ddv, _ = jet(t, v)
+            sg += w1 * gv
+            sd += w1 * dv
+            sdd += w1 * ddv
+        gu, du, ddu, _ = jet(t, u)
         a0 += w0 * gu * sg
         a1 += w0 * du * sd
-        a2 += w0 * d2act(t, u) * sg
+        a2 += w0 * ddu * sg
         a3 += w0 * gu * sdd
         a4 += w0 * du * sg
         a5 += w0 * gu * sd
