@@ -7,8 +7,10 @@ the same activation averaged by odedyn.averages' Gauss-Hermite rules), the ratio
 
 * the shallow autoencoder, K = 3 on the spiked spectrum of examples/erf_spiked.toml (D = 1000,
   t to 40): one right-hand-side evaluation (timed in a compiled loop) and one theory curve
-  (dopri5, 40 output times, best of 3), with the largest deviation of the two error curves and
-  the quadrature's reported ``numerical_error``;
+  (dopri5, 40 output times, best of 3; ``theory_curve``, with its error estimate), with the
+  largest deviation of the two error curves and the quadrature's reported ``numerical_error``,
+  and the whole ``integrate`` (the curve plus the SGD-stability diagnostic, whose Jacobian by
+  central differences costs about 1200 more evaluations);
 * the committee machine, K = M = 4 (t to 100; --quick: 20): one right-hand-side evaluation of
   each path, and the theory curve of the closed form. Its quadrature curve is *extrapolated*
   (closed-form curve's RHS evaluations x the quadrature evaluation's cost; not run: the
@@ -74,8 +76,9 @@ def autoencoder(act):
     y0 = exp.initial_state(grouping)
     cost = rhs_cost(rhs, y0)
     exp.integrate(progress=False)                  # warm-up (compiles)
-    curve, traj = best_of(lambda: exp.integrate(progress=False))
-    return cost, curve, traj
+    curve, traj = best_of(lambda: exp.theory_curve(exp.times, progress=False))
+    run, _ = best_of(lambda: exp.integrate(progress=False))
+    return cost, curve, traj, run
 
 
 def committee(act, t_max, run_curve=True):
@@ -96,13 +99,15 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args(argv)
     rows = []
-    ce, te, xe = autoencoder("erf")
-    cq, tq, xq = autoencoder("erf-quadrature")
+    ce, te, xe, re = autoencoder("erf")
+    cq, tq, xq, rq = autoencoder("erf-quadrature")
     dev = float(np.max(np.abs(xe["error"] - xq["error"])))
     rows.append(("autoencoder K=3 spiked", "RHS evaluation", ce, cq, ""))
     rows.append(("autoencoder K=3 spiked", "theory curve", te, tq,
                  "%d evals; |curve diff| %.1e; reported error %.1e"
                  % (xq.meta["rhs_evaluations"], dev, xq.meta["numerical_error"])))
+    rows.append(("autoencoder K=3 spiked", "integrate (+ diagnostics)", re, rq,
+                 "the curve plus the SGD-stability Jacobian (central differences)"))
     t_max = 20.0 if args.quick else 100.0
     ce, te, xe = committee("erf", t_max)
     cq, _, _ = committee("erf-quadrature", t_max, run_curve=False)
@@ -114,11 +119,11 @@ def main(argv=None):
     rows.append(("committee K=M=4 tanh", "RHS / curve (mixture)", ct, tt,
                  "tanh columns: RHS, curve (not a ratio); reported error %.1e"
                  % xt.meta["numerical_error"]))
-    print("%-22s %-22s %12s %12s %9s  %s" % ("case", "what", "closed [s]", "quadrature [s]",
+    print("%-22s %-26s %12s %12s %9s  %s" % ("case", "what", "closed [s]", "quadrature [s]",
                                              "ratio", "note"))
     for name, what, a, b, note in rows:
         ratio = "" if "tanh" in name else "%9.1f" % (b / a)
-        print("%-22s %-22s %12.3g %14.3g %9s  %s" % (name, what, a, b, ratio, note))
+        print("%-22s %-26s %12.3g %14.3g %9s  %s" % (name, what, a, b, ratio, note))
 
 
 if __name__ == "__main__":

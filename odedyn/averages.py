@@ -13,8 +13,8 @@ averages built from them:
 * ``field_single``, ``field_diag``, ``field_pair``: the averages of fields with *means*
   (biases) that the shallow autoencoder needs, E g^(a)(u) for a <= 3 on one field and the
   products of g, g', g'' on one or two fields, all six pair averages from one two-dimensional
-  grid (the inner sums over the second whitened coordinate are shared), by the finer rules
-  FIELD_NODES / FIELD_CHECK;
+  grid (the inner sums over the second whitened coordinate are shared), by the rules
+  FIELD_NODES (finer for tanh: FIELD_NODES_TANH) and their checks;
 * ``fields_error``: the largest error estimate of those at the fields N(b, Q).
 
 What is not here: the closed forms (linear, erf, ReLU), which stay in each family's generated
@@ -46,32 +46,43 @@ CHECK_NODES = {1: 40, 2: 30, 3: 16, 4: 14}
 GH_TOL = 1e-12
 
 
-def _rules(value=QUAD_NODES, check=CHECK_NODES):
-    """(n, x, w)[level, d - 1]: the rules of ``value`` (level 0) and ``check`` (level 1),
-    padded with zeros to the largest."""
-    width = max(max(value.values()), max(check.values()))
-    dims = len(value)
-    n = np.zeros((2, dims), dtype=np.int64)
-    xs, ws = np.zeros((2, dims, width)), np.zeros((2, dims, width))
-    for level, counts in enumerate((value, check)):
+def _rules(*counts):
+    """(n, x, w)[r, d - 1]: the rules of counts[r] (node count by dimension d), padded with
+    zeros to the largest."""
+    width = max(max(c.values()) for c in counts)
+    dims = len(counts[0])
+    n = np.zeros((len(counts), dims), dtype=np.int64)
+    xs, ws = np.zeros((len(counts), dims, width)), np.zeros((len(counts), dims, width))
+    for r, c in enumerate(counts):
         for d in range(1, dims + 1):
-            x, w = np.polynomial.hermite_e.hermegauss(counts[d])
-            n[level, d - 1] = counts[d]
-            xs[level, d - 1, :len(x)] = x
-            ws[level, d - 1, :len(x)] = w / w.sum()
+            x, w = np.polynomial.hermite_e.hermegauss(c[d])
+            n[r, d - 1] = c[d]
+            xs[r, d - 1, :len(x)] = x
+            ws[r, d - 1, :len(x)] = w / w.sum()
     return n, xs, ws
 
 
 #: GH_N[level, d - 1] nodes GH_X[level, d - 1, :n] with weights GH_W[level, d - 1, :n]
-GH_N, GH_X, GH_W = _rules()
+GH_N, GH_X, GH_W = _rules(QUAD_NODES, CHECK_NODES)
 #: the rules of the averages of fields with means (field_single/diag/pair: one or two
-#: dimensions), finer than the four-field ones: Gauss-Hermite on a function with poles at
-#: distance pi/2 from the real axis (tanh, sigmoid, silu, softplus) converges like
-#: exp(-c sqrt(n)); E tanh'(u)^2, u ~ N(0.3, 1.3) is off by 5e-5 at 40 nodes, 1.4e-6 at 60,
-#: 3e-8 at 80, 5e-10 at 120
-FIELD_NODES = {1: 120, 2: 64}
-FIELD_CHECK = {1: 80, 2: 44}
-FIELD_N, FIELD_X, FIELD_W = _rules(FIELD_NODES, FIELD_CHECK)
+#: dimensions). Gauss-Hermite on f(sigma z) converges like exp(-c sqrt(n) a / sigma) for f
+#: analytic in a strip |Im x| < a: tanh (poles at +-i pi/2) is the slowest of the registry
+#: (E tanh'(u)^2, u ~ N(0.3, 1.3) is off by 5e-5 at 40 nodes, 1.4e-6 at 60, 3e-8 at 80, 5e-10
+#: at 120) and gets the finer FIELD_NODES_TANH; sigmoid, softplus, silu (a = pi) and the entire
+#: ones (erf, gelu, polynomials) are converged at FIELD_NODES. Error estimate: *_CHECK.
+FIELD_NODES_TANH = {1: 120, 2: 64}
+FIELD_CHECK_TANH = {1: 80, 2: 44}
+FIELD_NODES = {1: 60, 2: 40}
+FIELD_CHECK = {1: 40, 2: 30}
+#: FIELD_N[2 s + level, d - 1] ...: rule set s = 0 for tanh, 1 for every other activation
+FIELD_N, FIELD_X, FIELD_W = _rules(FIELD_NODES_TANH, FIELD_CHECK_TANH, FIELD_NODES, FIELD_CHECK)
+TANH = ACTIVATIONS["tanh"]
+
+
+@njit(cache=True)
+def _field_rule(t, level):
+    """Index of the rule of activation t at ``level`` in FIELD_N / FIELD_X / FIELD_W."""
+    return level if t == TANH else 2 + level
 
 
 def code(name):
@@ -200,12 +211,13 @@ def gauss_average(nf, codes, ders, C, level, L, zm):
 @njit(cache=True)
 def field_single(t, b, c, level):
     """(E g, E g', E g'', E g''') for u ~ N(b, c), activation code t, one-dimensional rule."""
+    r = _field_rule(t, level)
     s = math.sqrt(c) if c > 0.0 else 0.0
-    n = FIELD_N[level, 0] if s > 0.0 else 1
+    n = FIELD_N[r, 0] if s > 0.0 else 1
     e0 = e1 = e2 = e3 = 0.0
     for i in range(n):
-        w = FIELD_W[level, 0, i] if n > 1 else 1.0
-        u = b + s * (FIELD_X[level, 0, i] if n > 1 else 0.0)
+        w = FIELD_W[r, 0, i] if n > 1 else 1.0
+        u = b + s * (FIELD_X[r, 0, i] if n > 1 else 0.0)
         g, d, dd, ddd = jet(t, u)
         e0 += w * g
         e1 += w * d
@@ -217,12 +229,13 @@ def field_single(t, b, c, level):
 @njit(cache=True)
 def field_diag(t, b, c, level):
     """(E g^2, E g'^2, E g'' g, E g' g) for u ~ N(b, c), one-dimensional rule."""
+    r = _field_rule(t, level)
     s = math.sqrt(c) if c > 0.0 else 0.0
-    n = FIELD_N[level, 0] if s > 0.0 else 1
+    n = FIELD_N[r, 0] if s > 0.0 else 1
     e0 = e1 = e2 = e3 = 0.0
     for i in range(n):
-        w = FIELD_W[level, 0, i] if n > 1 else 1.0
-        u = b + s * (FIELD_X[level, 0, i] if n > 1 else 0.0)
+        w = FIELD_W[r, 0, i] if n > 1 else 1.0
+        u = b + s * (FIELD_X[r, 0, i] if n > 1 else 0.0)
         g, d, dd, _ = jet(t, u)
         e0 += w * g * g
         e1 += w * d * d
@@ -236,25 +249,26 @@ def field_pair(t, b1, b2, c11, c12, c22, level):
     """(E g(u)g(v), E g'g', E g''(u)g(v), E g(u)g''(v), E g'(u)g(v), E g(u)g'(v)) for (u, v)
     Gaussian with means (b1, b2) and covariance [[c11, c12], [c12, c22]]: u = b1 + l00 z0,
     v = b2 + l10 z0 + l11 z1 (guarded Cholesky), the sums over z1 shared by all six."""
+    r = _field_rule(t, level)
     l00 = math.sqrt(c11) if c11 > 0.0 else 0.0
     l10 = c12 / l00 if l00 > 0.0 else 0.0
     left = c22 - l10 * l10
     l11 = math.sqrt(left) if (c22 > 0.0 and left > GH_TOL * c22) else 0.0
     nd = (1 if l00 > 0.0 else 0) + (1 if l11 > 0.0 else 0)
     dim = nd - 1 if nd > 0 else 0
-    n = FIELD_N[level, dim]
+    n = FIELD_N[r, dim]
     n0 = n if l00 > 0.0 else 1
     n1 = n if l11 > 0.0 else 1
     a0 = a1 = a2 = a3 = a4 = a5 = 0.0
     for i in range(n0):
-        z0 = FIELD_X[level, dim, i] if n0 > 1 else 0.0
-        w0 = FIELD_W[level, dim, i] if n0 > 1 else 1.0
+        z0 = FIELD_X[r, dim, i] if n0 > 1 else 0.0
+        w0 = FIELD_W[r, dim, i] if n0 > 1 else 1.0
         u = b1 + l00 * z0
         vm = b2 + l10 * z0
         sg = sd = sdd = 0.0
         for j in range(n1):
-            w1 = FIELD_W[level, dim, j] if n1 > 1 else 1.0
-            v = vm + l11 * (FIELD_X[level, dim, j] if n1 > 1 else 0.0)
+            w1 = FIELD_W[r, dim, j] if n1 > 1 else 1.0
+            v = vm + l11 * (FIELD_X[r, dim, j] if n1 > 1 else 0.0)
             gv, dv, ddv, _ = jet(t, v)
             sg += w1 * gv
             sd += w1 * dv

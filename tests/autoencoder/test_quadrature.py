@@ -192,3 +192,22 @@ def test_tanh_theory_against_sgd():
     assert summary["deviation"]["error"]["max_z"] < 4.0, summary
     assert theory["error"][-1] < 0.9 * theory["error"][0]
     assert 0 < theory.meta["numerical_error"] < 1e-5
+
+
+def test_compare_reports_the_theory_error(tmp_path, capsys):
+    """compare's --json and sidecar carry the theory's numerical_error (quadrature: a number;
+    closed form: null)."""
+    for act, expect_number in (("tanh", True), ("erf", False)):
+        path = tmp_path / ("%s.toml" % act)
+        path.write_text('[model]\nkind = "autoencoder"\nactivation = "%s"\nK = 2\n'
+                        '[data]\nD = 100\nspectrum = "spiked"\nspikes = [0.7, 0.25]\n'
+                        'bulk = 0.03\n[training]\nlr = 1.0\nt_max = 2.0\n'
+                        '[init]\nstd = 0.3\nseed = 0\n[output]\nn_times = 4\n' % act)
+        out = tmp_path / act
+        assert main(["compare", str(path), "--seeds", "2", "--no-progress", "--json",
+                     "--out", str(out)]) == 0
+        record = json.loads(capsys.readouterr().out)
+        with open(out / ("%s-compare.json" % act)) as fh:
+            sidecar = json.load(fh)
+        for value in (record["numerical_error"], sidecar["numerical_error"]):
+            assert (value is not None and 0 < value < 1e-4) if expect_number else value is None
