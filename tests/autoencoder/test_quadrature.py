@@ -6,8 +6,9 @@ Carlo within 4 standard errors, at random, nearly degenerate (|corr| = 0.999) an
 covariances with nonzero means; the quadrature run on erf (``erf-quadrature``) reproduces the
 closed forms to 1e-10 and the closed-form theory curve within 1e-8 (also with trained biases,
 K = 3) and within its own reported error; an exactly degenerate pair is finite and the limit of
-nearly degenerate ones; the error estimate reaches the result and the CLI's --json; theory
-against SGD from the same weights for tanh (slow).
+nearly degenerate ones; the error estimate reaches the result and the CLI's --json (integrate,
+compare); theory against SGD from the same weights for tanh and gelu with trained biases
+(slow).
 """
 import json
 import math
@@ -183,15 +184,20 @@ def _walk(obj):
 
 
 @pytest.mark.slow
-def test_tanh_theory_against_sgd():
+@pytest.mark.parametrize("model", [{"activation": "tanh"},
+                                   {"activation": "gelu", "train_bias": True}],
+                         ids=["tanh", "gelu-bias"])
+def test_theory_against_sgd(model):
     """The criterion of tests/autoencoder/test_simulation.py: D = 1000, 8 seeds from the same
     initial weights as the theory, every output time after the first within 4 standard
-    errors."""
-    exp = experiment({"activation": "tanh"})
+    errors (gelu with a trained bias: the fields have nonzero means)."""
+    exp = experiment(model)
     theory, sim, summary = compare(exp, seeds=8, progress=False)
     assert summary["deviation"]["error"]["max_z"] < 4.0, summary
     assert theory["error"][-1] < 0.9 * theory["error"][0]
     assert 0 < theory.meta["numerical_error"] < 1e-5
+    if model.get("train_bias"):
+        assert np.max(np.abs(theory["b"])) > 1e-3     # the biases moved: means are exercised
 
 
 def test_compare_reports_the_theory_error(tmp_path, capsys):
