@@ -443,8 +443,9 @@ def error_source(terms):
 
 # ------------------------------------------------------------------ the generated module
 GLUE = '''
-LINEAR, ERF, RELU = 0, 1, 2
-ACTIVATIONS = {"linear": LINEAR, "erf": ERF, "relu": RELU}
+# activation codes and names of the shared registry: LINEAR, ERF, RELU by the closed forms of
+# odedyn._generated.gaussian_averages, every other code (ACTIVATIONS) by the deterministic
+# quadrature of odedyn.averages (field_single, field_diag, field_pair at their value rule)
 
 OK, BAD_VARIANCE, BAD_CORRELATION, NOT_FINITE, BLOW_UP = 0, 1, 2, 3, 4
 BLOW_UP_LIMIT = 1e12
@@ -455,6 +456,8 @@ CLAMP = 1e-12
 
 @njit(cache=True)
 def _single(act, centred, b, c):
+    if act > RELU:
+        return field_single(act, b, c, 0)
     if act == LINEAR:
         return linear_single0(c) if centred else linear_single(b, c)
     if act == ERF:
@@ -464,6 +467,8 @@ def _single(act, centred, b, c):
 
 @njit(cache=True)
 def _diag(act, centred, b, c):
+    if act > RELU:
+        return field_diag(act, b, c, 0)
     if act == LINEAR:
         return linear_diag0(c) if centred else linear_diag(b, c)
     if act == ERF:
@@ -473,6 +478,8 @@ def _diag(act, centred, b, c):
 
 @njit(cache=True)
 def _pair(act, centred, b1, b2, c11, c12, c22):
+    if act > RELU:
+        return field_pair(act, b1, b2, c11, c12, c22, 0)
     if act == LINEAR:
         return linear_pair0(c11, c12, c22) if centred else linear_pair(b1, b2, c11, c12, c22)
     if act == ERF:
@@ -621,7 +628,9 @@ def module_body():
              '(see\nderivations/autoencoder_ode.py for the derivation and odedyn/autoencoder/'
              'kernels.py for\nthe state), and its Dormand-Prince integrator."""\n',
              INTEGRATOR_IMPORTS, "from odedyn._generated.gaussian_averages import (\n    %s)\n"
-             % textwrap.fill(AVERAGE_IMPORTS, 95, subsequent_indent="    "), "\n", GLUE]
+             % textwrap.fill(AVERAGE_IMPORTS, 95, subsequent_indent="    "),
+             "from odedyn.averages import (\n    ACTIVATIONS, ERF, LINEAR, RELU, field_diag, "
+             "field_pair, field_single)\n", "\n", GLUE]
     arrays = [(n, "KK") for n in ("Q", "R", "T", "T0", "G", "P", "S", "F")] + [("e", "4K"),
                                                                                ("f", "K")]
     calls = {}

@@ -50,7 +50,8 @@ How they are reduced (all deterministic; no Monte Carlo anywhere):
   scale mixture), sigmoid(x) = (1 + tanh(x/2))/2. A g' component (1/s) erf'(x/s) tilts like
   erf' (prefactor sqrt(2/pi)/sqrt(s^2 + C_aa), C' = C - C_.a C_a./(s^2 + C_aa)), so every
   average is a finite sum of the erf forms over a Gauss rule in log S (MIX_J below).
-* any other activation: Gauss-Hermite quadrature on the whitened fields (QUAD_NODES).
+* any other activation: Gauss-Hermite quadrature on the whitened fields, by the shared engine
+  (odedyn.averages.gauss_average; its node counts QUAD_NODES, error estimate CHECK_NODES).
 
 The closed forms (tables I2, HG, HHG, J2 below) are checked by ``check_closed_forms`` before
 anything is written: each one's derivative with respect to a covariance is what Price's theorem
@@ -71,46 +72,12 @@ from codegen import NumbaPrinter, generator_main
 from integrators import integrator_source
 
 NODES = 40
-LINEAR, ERF, RELU = 0, 1, 2
 
 # ---------------------------------------------------------------- activations
-X = sp.Symbol("x", real=True)
-
-
-def _hermite(k):
-    """Probabilists' Hermite He_k(x) / sqrt(k!) (orthonormal under N(0, 1))."""
-    return sp.horner(sp.expand(sp.hermite_prob(k, X))) / sp.sqrt(sp.factorial(k))
-
-
-def _sig(x):
-    return (1 + sp.tanh(x / 2)) / 2   # = 1 / (1 + exp(-x)), without overflow
-
-
-# code: (name, definition g(x), printed g or None = the definition, printed g' or None = the
-# sympy derivative of the definition). A printed form other than the definition is a rewriting
-# that cannot overflow (no exp of a large argument); check_activations proves it equal.
-ACTS = {
-    LINEAR: ("linear", X, None, None),
-    ERF: ("erf", sp.erf(X / sp.sqrt(2)), None, None),
-    RELU: ("relu", sp.Max(X, 0), None, None),
-    3: ("tanh", sp.tanh(X), None, None),
-    4: ("sigmoid", 1 / (1 + sp.exp(-X)), _sig(X), (1 - sp.tanh(X / 2)**2) / 4),
-    5: ("softplus", sp.log(1 + sp.exp(X)), sp.Max(X, 0) + sp.log(1 + sp.exp(-sp.Abs(X))),
-        _sig(X)),
-    6: ("gelu", X * (1 + sp.erf(X / sp.sqrt(2))) / 2, None, None),
-    7: ("silu", X / (1 + sp.exp(-X)), X * _sig(X), _sig(X) + X * (1 - sp.tanh(X / 2)**2) / 4),
-    8: ("quadratic", X**2, None, None),
-}
-for _k in range(1, 7):
-    ACTS[8 + _k] = ("hermite-%d" % _k, _hermite(_k), None, None)
-#: Gauss-Hermite node counts per dimension by the number d of (non-degenerate, nonlinear)
-#: fields of an average: the value uses QUAD_NODES[d], the error estimate compares it with the
-#: same integral at CHECK_NODES[d]
-QUAD_NODES = {1: 60, 2: 40, 3: 24, 4: 20}
-CHECK_NODES = {1: 40, 2: 30, 3: 16, 4: 14}
-#: a field whose variance left after the earlier fields is below this fraction of its own is
-#: their linear combination (a degenerate direction: no quadrature dimension)
-GH_TOL = 1e-12
+# The named activations (codes, printed g and g') are shared with every family:
+# derivations/activations.py writes them into odedyn/_generated/activations.py, and the
+# Gauss-Hermite quadrature over the fields is the shared engine's (odedyn.averages).
+from activations import ACTS, ERF, LINEAR, RELU, X, check_activations  # noqa: E402,F401
 
 #: tanh and sigmoid are Gaussian scale mixtures of erf (Andrews & Mallows 1974: the logistic
 #: density is a scale mixture of normals, the scale 2 K with K Kolmogorov-distributed):
@@ -128,50 +95,6 @@ GH_TOL = 1e-12
 MIX_J = ((8, 6), (6, 5))
 MIX_RANGE = (-3.6, 3.1)
 
-
-def act_forms(code):
-    """(g, g') as printed for activation ``code``."""
-    name, g, pg, pdg = ACTS[code]
-    return (g if pg is None else pg), (sp.diff(g, X) if pdg is None else pdg)
-
-
-def check_activations(tol=1e-25):
-    """Every printed rewriting equal to its definition (and to the definition's derivative), at
-    40 digits on points from -30 to 40."""
-    for code, (name, g, pg, pdg) in ACTS.items():
-        for printed, target in ((pg, g), (pdg, sp.diff(g, X))):
-            if printed is None:
-                continue
-            for x0 in (-30, -7.3, -1.1, 0.3, 2.9, 12, 40):
-                a = sp.N(printed.subs(X, sp.Float(x0, 40)), 40)
-                b = sp.N(target.subs(X, sp.Float(x0, 40)), 40)
-                if not abs(a - b) <= tol * max(1, abs(b)):
-                    raise AssertionError("%s: printed form off by %s at %s" % (name, a - b, x0))
-
-
-def act_function(name, deriv):
-    """numba source of h(t, x) (deriv 0) or h'(t, x) (deriv 1) dispatching on the code."""
-    lines = ["@njit(cache=True)", "def %s(t, x):" % name,
-             '    """%s of activation code t at x."""' % ("h'" if deriv else "h")]
-    for code in ACTS:
-        lines.append("    if t == %d:" % code)
-        lines.append("        return %s" % pr(act_forms(code)[deriv]))
-    lines.append("    return math.nan")
-    return "\n".join(lines) + "\n"
-
-
-def gauss_hermite(counts):
-    """Probabilists' Gauss-Hermite nodes and weights (normalised to sum 1) for the node count
-    of each dimension 1..4, padded to the largest: (n, x, w) as source."""
-    width = max(counts.values())
-    n, xs, ws = [], [], []
-    for d in (1, 2, 3, 4):
-        x, w = np.polynomial.hermite_e.hermegauss(counts[d])
-        w = w / w.sum()
-        n.append(counts[d])
-        xs.append([float(v) for v in x] + [0.0] * (width - len(x)))
-        ws.append([float(v) for v in w] + [0.0] * (width - len(w)))
-    return n, xs, ws
 
 def kolmogorov_square_density(s):
     """Density of S = K^2, K Kolmogorov-distributed, at 60 digits: 4 sum_j (-1)^(j-1) j^2
@@ -524,130 +447,6 @@ def rhs_source():
 
 
 QUAD_TEMPLATE = '''
-GH_TOL = {tol}
-# probabilists' Gauss-Hermite nodes and weights (normalised to sum 1), [level, d - 1, i] for
-# d whitened dimensions: level 0 gives the value, level 1 the error estimate (the same
-# integral with GH_N[1, d - 1] nodes per dimension instead of GH_N[0, d - 1])
-GH_N = np.array({n}, dtype=np.int64)
-GH_X = np.array({x})
-GH_W = np.array({w})
-
-
-{act}
-
-{dact}
-
-@njit(cache=True)
-def _fv(t, der, x):
-    if der == 0:
-        return act(t, x)
-    return dact(t, x)
-
-
-@njit(cache=True)
-def gauss_average(nf, codes, ders, C, level, L, zm):
-    """E[prod_i f_i(x_i)] over nf <= 4 zero-mean Gaussian fields with covariance C[:nf, :nf],
-    f_i = h of activation codes[i] (ders[i] = 0) or h' (ders[i] = 1), by Gauss-Hermite
-    quadrature (GH_N[level, d - 1] nodes per dimension) on the whitened nonlinear fields.
-
-    A linear factor (LINEAR, ders 0) adds no dimension: it is replaced, exactly, by its
-    conditional mean given the nonlinear fields (two linear factors by their conditional
-    second moment); h' = 1 of LINEAR is dropped. The nonlinear fields x = L z are whitened by a
-    Cholesky factor (written into L, 4 x 4) guarded for degenerate covariances: a field whose
-    variance left after the earlier fields is at most GH_TOL of its own (variance zero, a field
-    coincident or +-1-correlated with earlier ones) is their linear combination and adds no
-    dimension, so nothing divides by zero. zm[j] receives E[F z_j]."""
-    nli = np.zeros(4, dtype=np.int64)
-    lin = np.zeros(2, dtype=np.int64)
-    nl = 0
-    nlin = 0
-    for i in range(nf):
-        if codes[i] == LINEAR:
-            if ders[i] == 0:
-                lin[nlin] = i
-                nlin += 1
-        else:
-            nli[nl] = i
-            nl += 1
-    for i in range(4):
-        zm[i] = 0.0
-        for j in range(4):
-            L[i, j] = 0.0
-    nd = 0
-    for a in range(nl):
-        ia = nli[a]
-        s2 = 0.0
-        for b in range(a):
-            if L[b, b] > 0.0:
-                s = C[ia, nli[b]]
-                for c in range(b):
-                    s -= L[a, c] * L[b, c]
-                L[a, b] = s / L[b, b]
-                s2 += L[a, b] * L[a, b]
-        var = C[ia, ia]
-        left = var - s2
-        if var > 0.0 and left > GH_TOL * var:
-            L[a, a] = math.sqrt(left)
-            nd += 1
-    B = np.zeros((2, 4))
-    for r in range(nlin):
-        ir = lin[r]
-        for b in range(nl):
-            if L[b, b] > 0.0:
-                s = C[ir, nli[b]]
-                for c in range(b):
-                    s -= B[r, c] * L[b, c]
-                B[r, b] = s / L[b, b]
-    resid = 0.0
-    if nlin == 2:
-        resid = C[lin[0], lin[1]]
-        for b in range(4):
-            resid -= B[0, b] * B[1, b]
-    dim = nd - 1 if nd > 0 else 0
-    n = GH_N[level, dim]
-    X = GH_X[level, dim]
-    W = GH_W[level, dim]
-    t = np.full(4, -1, dtype=np.int64)
-    dr = np.zeros(4, dtype=np.int64)
-    ns = np.ones(4, dtype=np.int64)
-    for a in range(nl):
-        t[a] = codes[nli[a]]
-        dr[a] = ders[nli[a]]
-        if L[a, a] > 0.0:
-            ns[a] = n
-    acc = 0.0
-    for i0 in range(ns[0]):
-        z0 = X[i0] if ns[0] > 1 else 0.0
-        w0 = W[i0] if ns[0] > 1 else 1.0
-        f0 = w0 * (_fv(t[0], dr[0], L[0, 0] * z0) if t[0] >= 0 else 1.0)
-        for i1 in range(ns[1]):
-            z1 = X[i1] if ns[1] > 1 else 0.0
-            w1 = W[i1] if ns[1] > 1 else 1.0
-            f1 = f0 * w1 * (_fv(t[1], dr[1], L[1, 0] * z0 + L[1, 1] * z1) if t[1] >= 0 else 1.0)
-            for i2 in range(ns[2]):
-                z2 = X[i2] if ns[2] > 1 else 0.0
-                w2 = W[i2] if ns[2] > 1 else 1.0
-                f2 = f1 * w2 * (_fv(t[2], dr[2], L[2, 0] * z0 + L[2, 1] * z1 + L[2, 2] * z2)
-                                if t[2] >= 0 else 1.0)
-                for i3 in range(ns[3]):
-                    z3 = X[i3] if ns[3] > 1 else 0.0
-                    w3 = W[i3] if ns[3] > 1 else 1.0
-                    f3 = f2 * w3 * (_fv(t[3], dr[3], L[3, 0] * z0 + L[3, 1] * z1 + L[3, 2] * z2
-                                        + L[3, 3] * z3) if t[3] >= 0 else 1.0)
-                    if nlin > 0:
-                        mu = B[0, 0] * z0 + B[0, 1] * z1 + B[0, 2] * z2 + B[0, 3] * z3
-                        if nlin == 2:
-                            mu = mu * (B[1, 0] * z0 + B[1, 1] * z1 + B[1, 2] * z2
-                                       + B[1, 3] * z3) + resid
-                        f3 *= mu
-                    acc += f3
-                    zm[0] += f3 * z0
-                    zm[1] += f3 * z1
-                    zm[2] += f3 * z2
-                    zm[3] += f3 * z3
-    return acc
-
-
 @njit(cache=True)
 def _quad(nf, t0, d0, t1, d1, t2, d2, t3, d3, C, level):
     codes = np.array([t0, t1, t2, t3], dtype=np.int64)
@@ -849,6 +648,7 @@ import math
 import numpy as np
 from numba import njit
 
+from odedyn.averages import GH_N, GH_TOL, GH_W, GH_X, act, dact, gauss_average  # noqa: F401
 from odedyn.schedules import lr_factor
 
 {codes}
@@ -1167,12 +967,6 @@ def module_body(check=False):
     check_closed_forms()
     check_activations()
     u, w = np.polynomial.legendre.leggauss(NODES)
-    gh = [gauss_hermite(QUAD_NODES), gauss_hermite(CHECK_NODES)]
-    width = max(len(gh[0][1][0]), len(gh[1][1][0]))
-
-    def pad(rows):
-        return [r + [0.0] * (width - len(r)) for r in rows]
-
     check_mixture()
     rules = [[mixture_rule(j) for j in js] for js in MIX_J]
     mw = max(len(r[0]) for hs in rules for r in hs)
@@ -1180,9 +974,7 @@ def module_body(check=False):
         mix_n=repr([[len(r[0]) for r in hs] for hs in rules]),
         mix_s=repr([[r[0] + [1.0] * (mw - len(r[0])) for r in hs] for hs in rules]),
         mix_w=repr([[r[1] + [0.0] * (mw - len(r[1])) for r in hs] for hs in rules]),
-        tol=repr(GH_TOL), n=repr([gh[0][0], gh[1][0]]),
-        x=repr([pad(gh[0][1]), pad(gh[1][1])]), w=repr([pad(gh[0][2]), pad(gh[1][2])]),
-        act=act_function("act", 0), dact=act_function("dact", 1))
+        )
     codes = "LINEAR, ERF, RELU = %d, %d, %d\n" % (LINEAR, ERF, RELU) + "".join(
         "%s = %d\n" % (ACTS[c][0].upper().replace("-", ""), c) for c in ACTS if c > RELU)
     u, w = (u + 1) / 2, w / 2
@@ -1204,7 +996,9 @@ def module_body(check=False):
         rhs=rhs)
     return '"""Committee-machine averages and order-parameter equations (teacher-student).\n\n' \
         'Activation codes LINEAR, ERF (erf(x/sqrt 2)), RELU (closed forms), TANH and SIGMOID\n' \
-        '(erf scale mixtures), GELU ... HERMITE6 (Gauss-Hermite quadrature); see\n' \
+        '(erf scale mixtures), GELU ... HERMITE6 and ERFQUADRATURE (erf by quadrature: the check\n' \
+        'of the closed form) by the Gauss-Hermite quadrature of the shared engine odedyn.averages;\n' \
+        'see\n' \
         'derivations/committee_averages.py for the derivation, and its compiled integrator\n' \
         '(derivations/integrators.py). Imports\n' \
         'nothing from the family package."""\n' + body + "\n\n" + integrator_source("rhs")

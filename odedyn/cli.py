@@ -421,7 +421,8 @@ def cmd_compare(args):
     if args.out and len(sim.t):
         from .plotting import comparison_figure, save as save_figure
         arrays = _arrays(theory, "theory_") | _arrays(sim, "sim_") | _band_arrays(theory)
-        sidecar = _sidecar(exp, resolved, summary=summary, simulation=meta, timing=timing)
+        sidecar = _sidecar(exp, resolved, summary=summary, simulation=meta, timing=timing,
+                           numerical_error=theory.meta.get("numerical_error"))
 
         def write(folder, stem):
             npz_json = save(os.path.join(folder, stem + ".npz"), arrays, sidecar)
@@ -432,7 +433,7 @@ def cmd_compare(args):
         paths = dict(zip(("figure", "figure_pdf", "arrays", "sidecar"), written))
     if args.json:
         _emit(_curves_json(theory, exp)
-              | {"timing": timing,
+              | {"timing": timing, "numerical_error": theory.meta.get("numerical_error"),
                  "simulation": _curves_json(sim, exp, sem=True) | {"meta": meta},
                  "summary": summary, "files": paths})
     if meta.get("interrupted"):

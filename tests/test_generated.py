@@ -4,6 +4,7 @@ import glob
 import os
 import re
 
+import activations
 import autoencoder_ode
 import gaussian_averages
 
@@ -16,6 +17,11 @@ def test_generated_gaussian_averages_are_not_stale():
     assert gaussian_averages.main(["--check"]) == 0, (
         "odedyn/_generated/gaussian_averages.py is stale: run "
         "python derivations/gaussian_averages.py")
+
+
+def test_generated_activations_are_not_stale():
+    assert activations.main(["--check"]) == 0, (
+        "odedyn/_generated/activations.py is stale: run python derivations/activations.py")
 
 
 def test_generated_autoencoder_ode_is_not_stale():

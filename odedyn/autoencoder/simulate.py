@@ -14,11 +14,14 @@ import math
 import numpy as np
 from numba import njit
 
+from .. import averages
 from . import kernels
 
 
 @njit(cache=True)
 def _activation(act, x):
+    if act > kernels.RELU:  # the shared registry's activations (odedyn.averages)
+        return averages.act(act, x), averages.dact(act, x)
     if act == kernels.LINEAR:
         return x, 1.0
     if act == kernels.ERF:

@@ -3,10 +3,11 @@ derivations/autoencoder_ode.py into odedyn._generated.autoencoder_ode, see
 odedyn.autoencoder.kernels for the state) integrated through the shared front door
 odedyn.integrate.solve, on the compiled path by default. Owns: the right-hand side with its
 arguments (``equations``), the observables at the output times, the theory curve
-(``integrate``) and its fixed points (``fixed_point``, through odedyn.analysis)."""
+(``integrate``) with the error estimate of its quadrature averages
+(``quadrature_error``; activations other than linear, erf and relu) and its fixed points (``fixed_point``, through odedyn.analysis)."""
 import numpy as np
 
-from .. import analysis
+from .. import analysis, averages
 from ..errors import NumericalError
 from ..integrate import Compiled, solve
 from ..results import Trajectory
@@ -55,9 +56,23 @@ def integrate(model, y0, grouping, times, solver=None, progress=True):
     the state itself in its arrays (``state`` at every time, ``final_state``)."""
     rhs, observe = equations(model, grouping)
     sol = solve(rhs, y0, times, solver, observe=observe, progress=progress)
-    return Trajectory(sol.t, sol.curves,
-                      sol.record() | {"diagnostics": {"groups": int(grouping.size)}},
+    record = sol.record() | {"diagnostics": {"groups": int(grouping.size)}}
+    if averages.by_quadrature(model.activation):
+        record["numerical_error"] = quadrature_error(model, sol.curves["Q"], sol.curves["b"])
+    return Trajectory(sol.t, sol.curves, record,
                       {"state": sol.y, "final_state": sol.y[-1].copy()})
+
+
+def quadrature_error(model, Q, b):
+    """The largest error estimate of the quadrature averages (odedyn.averages.fields_error:
+    |value rule - the estimate's rule| of every single, diagonal and pair average) over the
+    states with global covariances Q[i] and biases b[i]. Taken at the output times from the
+    state, not inside the compiled integrator (there it would double the cost of every
+    evaluation for a number that changes slowly): the largest met at the output times."""
+    t = averages.code(model.activation)
+    return max(float(averages.fields_error(t, np.ascontiguousarray(Q[i], dtype=float),
+                                           np.ascontiguousarray(b[i], dtype=float)))
+               for i in range(len(Q)))
 
 
 def fixed_point(model, y_guess, grouping, groups, tol=1e-10):
