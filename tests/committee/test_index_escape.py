@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from odedyn.cli import main
-from odedyn.committee import configure
+from odedyn.committee import Experiment, configure
 from odedyn.committee.analysis import (escape_time, overlap, sgd_escape, single_index,
                                        theory_escape)
 from odedyn.compare import compare
@@ -61,6 +61,17 @@ def test_bad_overlap_is_a_config_error(init, data, key):
     with pytest.raises(ConfigError) as info:
         configure(model={"K": 2}, teacher={"M": 2}, data=data, init=init)
     assert info.value.key == key
+
+
+def test_overlap_with_a_weights_file_is_a_config_error(tmp_path):
+    np.savez(tmp_path / "w.npz", W=np.ones((1, 5)), v=np.ones(1), W_teacher=np.ones((1, 5)))
+    cfg = {"model": {"kind": "committee", "K": 1}, "teacher": {"M": 1}, "data": {"D": 5},
+           "training": {"t_max": 1.0}, "init": {"weights": "w.npz", "overlap": 0.1}}
+    with pytest.raises(ConfigError) as info:
+        Experiment.from_config(cfg, base_dir=str(tmp_path))
+    assert info.value.key == "init.overlap"
+    del cfg["init"]["overlap"]
+    assert Experiment.from_config(cfg, base_dir=str(tmp_path)).D == 5
 
 
 def test_bad_overlap_from_the_command_line(tmp_path, capsys):
