@@ -1,7 +1,10 @@
 """Analysis of the committee machine's order-parameter equations. Owns: the symmetric plateau
 as a fixed point of the ODE (found by root finding), the linearisation there (Jacobian on the
 independent order parameters, its unstable eigenvalue and eigenvectors), the escape time that
-linearisation predicts from a start's asymmetry, and the asymptotic error of a converged run.
+linearisation predicts from a start's asymmetry, the asymptotic error of a converged run, and
+the single-index escape: the time online SGD (theory or runs) takes from a small initial overlap
+m0 with the teacher to overlap 1/2 (``single_index``, ``overlap``, ``escape_time``,
+``theory_escape``, ``sgd_escape``).
 
 Coordinates: z = (upper triangle of Q, R, v if the second layer trains); the full state of
 odedyn.committee.model is rebuilt from z with Q symmetric, so every perturbation is a network.
@@ -157,3 +160,84 @@ def asymptotic_error(model, T, A, Q0, R0, v0, t_max, rtol=1e-3, atol=1e-10):
         raise NumericalError(t_max, "error still changing (%.6g -> %.6g): not converged"
                              % (e1, e2))
     return float(e2)
+
+
+# ---------------------------------------------------------------- single-index escape
+#: the overlap at which a run has escaped the uninformative start
+ESCAPE_LEVEL = 0.5
+
+
+def single_index(k, m0, lr, t_max, D=1000, n_times=60, seed=0, q0=1.0):
+    """The single-index experiment with information exponent k: teacher y = He_k(nu)/sqrt(k!)
+    (M = 1, T = 1), student yhat = g(lambda) with the same activation (K = 1), second layer
+    fixed at v = 1, started with Q = q0 and overlap R / sqrt(Q T) = m0 exactly
+    (``[init] overlap``), learning rate ``lr``.
+
+    Why v is fixed: with a trained second layer, v relaxes (on times 1/eta) to the student's
+    correlation with the teacher over its output variance, ~ m^k at a small overlap, and every
+    first-layer step is multiplied by v: the drift of m becomes ~ m^(2k-1) rather than m^(k-1),
+    a different escape law from Ben Arous, Gheissari & Jagannath's fixed-link student. With
+    v = 1 the student is the link itself (only its norm is free)."""
+    from .experiment import configure
+    return configure(model={"K": 1, "activation": "hermite-%d" % k, "train_second_layer": False},
+                     teacher={"M": 1, "activation": "hermite-%d" % k},
+                     data={"D": D, "noise": 0.0}, training={"lr": lr, "t_max": t_max},
+                     init={"std": float(np.sqrt(q0)), "seed": seed, "v_init": 1.0,
+                           "overlap": m0},
+                     output={"n_times": n_times})
+
+
+def overlap(Q, R, T, k=0, m=0):
+    """R_km / sqrt(Q_kk T_mm) along the leading (time, or seed x time) axes of Q, R, T."""
+    Q, R, T = (np.asarray(a, float) for a in (Q, R, T))
+    return R[..., k, m] / np.sqrt(Q[..., k, k] * T[..., m, m])
+
+
+def escape_time(t, m, level=ESCAPE_LEVEL):
+    """The first time |m| reaches ``level``, linear in (t, |m|) between output times; t[0] if
+    it starts there; NaN if it never does (|m|: for even k the teacher is symmetric under
+    w -> -w and a run may escape towards -1)."""
+    a = np.abs(np.asarray(m, float))
+    hit = np.flatnonzero(np.isfinite(a) & (a >= level))
+    if not len(hit):
+        return np.nan
+    j = hit[0]
+    if j == 0:
+        return float(t[0])
+    return float(t[j - 1] + (t[j] - t[j - 1]) * (level - a[j - 1]) / (a[j] - a[j - 1]))
+
+
+def theory_escape(exp, t_max=None, n=400, refine=400, level=ESCAPE_LEVEL):
+    """Escape time of the theory curve of ``exp`` (K = M = 1 units 0, 0): integrated on n
+    equal steps to ``t_max`` (default the experiment's), the first bracketing interval found
+    and integrated again on ``refine`` steps from its left end (so the linear interpolation
+    is on a grid n x refine finer than [0, t_max]). NaN if |m| stays below ``level``."""
+    from .theory import integrate
+    t_max = exp.t_max if t_max is None else t_max
+    times = np.linspace(0.0, t_max, n + 1)
+    tr = exp.theory_curve(times, progress=False)
+    m = overlap(tr["Q"], tr["R"], tr["T"])
+    hit = np.flatnonzero(np.abs(m) >= level)
+    if not len(hit) or hit[0] == 0:
+        return escape_time(tr.t, m, level)
+    j = hit[0]
+    fine = np.linspace(tr.t[j - 1], tr.t[j], refine + 1)
+    tf = integrate(exp.model, tr["Q"][j - 1], tr["R"][j - 1], tr["T"][0], tr["v"][j - 1], exp.A,
+                   fine, exp.solver, progress=False)
+    return escape_time(tf.t, overlap(tf["Q"], tf["R"], tf["T"]), level)
+
+
+def sgd_escape(sim, level=ESCAPE_LEVEL):
+    """Escape times of SGD runs (a simulation Trajectory with Q, R, T per seed): {"times": per
+    seed (NaN: not escaped by the last output time), "escaped": how many did, "mean" and
+    "sem" over the seeds (NaN unless every seed escaped: a censored mean would be biased
+    low)}. Each seed's time is interpolated between output times like ``escape_time``, so its
+    resolution is the output grid's."""
+    m = overlap(sim["Q_seeds"], sim["R_seeds"], sim["T_seeds"])      # seeds x times
+    times = np.array([escape_time(sim.t, row, level) for row in m])
+    ok = np.isfinite(times)
+    n = len(times)
+    every = bool(ok.all()) and n > 1
+    return {"times": times, "escaped": int(ok.sum()), "seeds": n,
+            "mean": float(times.mean()) if every else np.nan,
+            "sem": float(times.std(ddof=1) / np.sqrt(n)) if every else np.nan}

@@ -38,7 +38,8 @@ class Experiment(BaseExperiment):
     times: np.ndarray
     solver: object = None
     config: dict = field(default_factory=dict)
-    init: dict = None       # the random start (std, v_std / v_init, seed, teacher_seed) or None
+    init: dict = None       # the random start (std, v_std / v_init, seed, teacher_seed,
+    #                         overlap) or None
 
     kind = "committee"
     size_key = "data.D"
@@ -113,7 +114,12 @@ class Experiment(BaseExperiment):
 
 def random_networks(model, D, init):
     """Student (entries N(0, std^2); v = v_init or N(0, v_std^2)) and teacher (entries N(0, 1),
-    or orthogonalised rows of norm sqrt D) from their seeds."""
+    or orthogonalised rows of norm sqrt D) from their seeds. With ``overlap`` = m0 the teacher
+    is orthogonal and student unit k is std sqrt(D) (m0 u*_{k mod M} + sqrt(1 - m0^2) u_k):
+    u* the teacher's unit directions, u_k random unit directions orthogonal to the teacher and
+    to one another, so that Q_kk = std^2, T = I and R_{k, k mod M} = std m0 (overlap
+    R / sqrt(Q T) = m0 exactly), every other R zero; two units on the same teacher unit
+    (K > M) have Q_kl = std^2 m0^2, the others Q_kl = 0."""
     rs = np.random.default_rng([init["seed"], 1])
     W = init["std"] * rs.standard_normal((model.K, D))
     if init["v_std"] is not None:
@@ -121,8 +127,15 @@ def random_networks(model, D, init):
     else:
         v = np.broadcast_to(np.asarray(init["v_init"], float), (model.K,)).copy()
     Wt = np.random.default_rng([init["teacher_seed"], 2]).standard_normal((model.M, D))
-    if init.get("orthogonal"):   # rows orthogonal with norm sqrt(D): T = I exactly
+    m0 = init.get("overlap")
+    if init.get("orthogonal") or m0 is not None:   # rows orthogonal, norm sqrt(D): T = I
         Wt = np.sqrt(D) * np.linalg.qr(Wt.T)[0].T
+    if m0 is not None:
+        U = Wt.T / np.sqrt(D)                          # D x M, orthonormal columns
+        G = W.T - U @ (U.T @ W.T)                      # the student's draw, teacher projected out
+        G = np.linalg.qr(G)[0]                         # D x K orthonormal, orthogonal to U
+        lead = U[:, np.arange(model.K) % model.M]
+        W = init["std"] * np.sqrt(D) * (m0 * lead + np.sqrt(1.0 - m0 * m0) * G).T
     return W, v, Wt
 
 
@@ -161,7 +174,7 @@ def _build(cls, cfg, base_dir):
         arrays, sizes = load_network(
             ins, base_dir, {"W": ("K", "D"), "v": ("K",), "W_teacher": ("M", "D"), "A": ("M",)},
             {"K": K, "M": M} | ({"D": D} if D is not None else {}), optional=("A",),
-            exclusive=("std", "seed", "v_std", "v_init", "teacher_seed"))
+            exclusive=("std", "seed", "v_std", "v_init", "teacher_seed", "overlap"))
         ins.close()
         if "A" in arrays and A is not None:
             raise ConfigError("teacher.second_layer", A, "the weights file has A already")
@@ -175,6 +188,9 @@ def _build(cls, cfg, base_dir):
         ins.close()
         if orthogonal and M > D:
             raise ConfigError("teacher.orthogonal", True, "needs M <= D = %d" % D)
+        if init["overlap"] is not None and K + M > D:
+            raise ConfigError("init.overlap", init["overlap"], "needs K + M <= D = %d "
+                              "(orthogonal student and teacher directions)" % D)
         W, v, Wt = random_networks(model, D, init)
     A = np.ones(M) if A is None else np.asarray(A, float)
     return cls(model, W, v, Wt, A, t_max, output_times_from(cfg, t_max, 60),
@@ -185,7 +201,16 @@ def _random_start(ins, K, orthogonal):
     init = {"std": ins.number("std", nonnegative=True), "seed": ins.integer("seed", 0, minimum=0),
             "teacher_seed": ins.integer("teacher_seed", 0, minimum=0),
             "v_std": ins.number("v_std", None, nonnegative=True),
-            "v_init": ins.raw("v_init", None), "orthogonal": orthogonal}
+            "v_init": ins.raw("v_init", None), "orthogonal": orthogonal,
+            "overlap": ins.number("overlap", None)}
+    m0 = init["overlap"]
+    if m0 is not None:
+        if not -1.0 <= m0 <= 1.0:
+            raise ConfigError("init.overlap", m0, "must lie in [-1, 1] (R / sqrt(Q T) of each "
+                              "student unit with its teacher unit)")
+        if not init["std"] > 0:
+            raise ConfigError("init.std", init["std"], "must be > 0 with init.overlap (the "
+                              "student's norm: Q = std^2 I)")
     if init["v_std"] is not None and init["v_init"] is not None:
         raise ConfigError("init.v_init", init["v_init"], "give either v_init or v_std")
     v_init = init["v_init"]
