@@ -61,42 +61,77 @@ def _erf2(C, a, b):
     return TWO_PI * math.asin(x)
 
 
+_PAIRS = np.array([(0, 1, 2, 3), (0, 2, 1, 3), (0, 3, 1, 2), (1, 2, 0, 3), (1, 3, 0, 2),
+                   (2, 3, 0, 1)], dtype=np.int64)
+
+
 @njit(cache=True)
 def erf4(G, nodes, weights):
     """E[prod_{i<4} erf(u_i / sqrt 2)], u ~ N(0, G) (4 x 4, repeated fields allowed), by the
     covariance path of the module docstring."""
+    return _erf4_terms(G, _PAIRS, np.ones(6), 6, nodes, weights)
+
+
+@njit(cache=True)
+def _erf4_terms(G, pairs, mult, npairs, nodes, weights):
+    """The path integral of ``erf4`` over the pair terms pairs[:npairs] = (i, j, k, l) (the
+    pair i, j of the covariance path and the other two), each ``mult`` times."""
     acc = 0.0
     for q in range(nodes.shape[0]):
         s = nodes[q]
         tot = 0.0
-        for i in range(4):
-            for j in range(i + 1, 4):
-                gij = G[i, j]
-                if gij == 0.0:
-                    continue
-                k, l = -1, -1
-                for r in range(4):
-                    if r != i and r != j:
-                        if k < 0:
-                            k = r
-                        else:
-                            l = r
-                a11, a12, a22 = 1.0 + G[i, i], s * gij, 1.0 + G[j, j]
-                det = a11 * a22 - a12 * a12
-                # X A^-1 X^T for the cross covariances X = s [[G_ki, G_kj], [G_li, G_lj]]
-                xk1, xk2, xl1, xl2 = s * G[k, i], s * G[k, j], s * G[l, i], s * G[l, j]
-                ik1 = (a22 * xk1 - a12 * xk2) / det
-                ik2 = (a11 * xk2 - a12 * xk1) / det
-                il1 = (a22 * xl1 - a12 * xl2) / det
-                il2 = (a11 * xl2 - a12 * xl1) / det
-                ckk = G[k, k] - (xk1 * ik1 + xk2 * ik2)
-                cll = G[l, l] - (xl1 * il1 + xl2 * il2)
-                ckl = s * G[k, l] - (xk1 * il1 + xk2 * il2)
-                x = ckl / math.sqrt((1.0 + ckk) * (1.0 + cll))
-                x = min(1.0, max(-1.0, x))
-                tot += gij * TWO_PI / math.sqrt(det) * TWO_PI * math.asin(x)
+        for p in range(npairs):
+            i, j, k, l = pairs[p, 0], pairs[p, 1], pairs[p, 2], pairs[p, 3]
+            gij = G[i, j]
+            if gij == 0.0:
+                continue
+            a11, a12, a22 = 1.0 + G[i, i], s * gij, 1.0 + G[j, j]
+            det = a11 * a22 - a12 * a12
+            # X A^-1 X^T for the cross covariances X = s [[G_ki, G_kj], [G_li, G_lj]]
+            xk1, xk2, xl1, xl2 = s * G[k, i], s * G[k, j], s * G[l, i], s * G[l, j]
+            ik1 = (a22 * xk1 - a12 * xk2) / det
+            ik2 = (a11 * xk2 - a12 * xk1) / det
+            il1 = (a22 * xl1 - a12 * xl2) / det
+            il2 = (a11 * xl2 - a12 * xl1) / det
+            ckk = G[k, k] - (xk1 * ik1 + xk2 * ik2)
+            cll = G[l, l] - (xl1 * il1 + xl2 * il2)
+            ckl = s * G[k, l] - (xk1 * il1 + xk2 * il2)
+            x = ckl / math.sqrt((1.0 + ckk) * (1.0 + cll))
+            x = min(1.0, max(-1.0, x))
+            tot += mult[p] * gij * TWO_PI / math.sqrt(det) * TWO_PI * math.asin(x)
         acc += weights[q] * tot
     return acc
+
+
+@njit(cache=True)
+def _erf4_fields(C, erfs):
+    """``erf4`` of the fields erfs[:4] of C with the pair terms that repeated fields make equal
+    evaluated once (a term depends only on the fields of its pair and of the other two): 1
+    term for (a, a, a, a), 2 for (a, a, a, b), 3 for (a, a, b, b), 4 for (a, a, b, c), 6 for
+    four distinct fields."""
+    f = np.sort(erfs[:4])
+    G = np.empty((4, 4))
+    for i in range(4):
+        for j in range(4):
+            G[i, j] = C[f[i], f[j]]
+    pairs = np.empty((6, 4), dtype=np.int64)
+    mult = np.zeros(6)
+    npairs = 0
+    for p in range(6):
+        i, j, k, l = _PAIRS[p, 0], _PAIRS[p, 1], _PAIRS[p, 2], _PAIRS[p, 3]
+        found = -1
+        for r in range(npairs):
+            if (f[pairs[r, 0]] == f[i] and f[pairs[r, 1]] == f[j] and f[pairs[r, 2]] == f[k]
+                    and f[pairs[r, 3]] == f[l]):
+                found = r
+                break
+        if found < 0:
+            pairs[npairs, 0], pairs[npairs, 1], pairs[npairs, 2], pairs[npairs, 3] = i, j, k, l
+            mult[npairs] = 1.0
+            npairs += 1
+        else:
+            mult[found] += 1.0
+    return _erf4_terms(G, pairs, mult, npairs, S_NODES, S_WEIGHTS)
 
 
 @njit(cache=True)
@@ -108,11 +143,7 @@ def _base(C, erfs, ne):
     if ne == 2:
         return _erf2(C, erfs[0], erfs[1])
     if ne == 4:
-        G = np.empty((4, 4))
-        for i in range(4):
-            for j in range(4):
-                G[i, j] = C[erfs[i], erfs[j]]
-        return erf4(G, S_NODES, S_WEIGHTS)
+        return _erf4_fields(C, erfs)
     return math.nan
 
 
