@@ -29,7 +29,8 @@ and the flow's own step is f/D + (J f)/(2 D^2) + O(D^-3); this shift is O(1/D) l
 For an observable e(m): std e = sqrt(grad e^T S grad e / D), bias = (grad e . mu + H_e[S]/2)/D;
 for the order parameters std m_i = sqrt(S_ii / D), bias mu_i / D. The coefficients depend on m
 alone, so ``integrate`` takes three passes (m, then S, then mu, with the coefficients at the
-theory's steps interpolated); ``integrate_direct`` is the one-system reference.
+theory's steps carried by quintic splines; S and mu on the compiled loop of
+odedyn/_generated/fluctuation_passes.py); ``integrate_direct`` is the one-system reference.
 
 Validity. The expansion is one in D^-1/2: it holds while the fluctuations stay within the range
 where f is linear. Their nonlinearity shows in the part mu_H of mu that H[S] drives (dmu_H/dt =
@@ -45,11 +46,12 @@ of a standard deviation from 64 runs. Once it fails it stays failed: S and mu ca
 (The error itself is no good gauge: at its minimum its gradient vanishes, its spread becomes
 O(1/D) and its bias exceeds its spread while the expansion is fine.)
 """
+import math
 import time
 
 import numpy as np
 from scipy.integrate import solve_ivp
-from scipy.interpolate import CubicSpline
+from scipy.interpolate import make_interp_spline
 
 from .errors import NumericalError
 
@@ -64,33 +66,61 @@ def _unpack(y, n):
     return y[:n], y[n:n + n * n].reshape(n, n), y[n + n * n:2 * n + n * n], y[2 * n + n * n:]
 
 
-def integrate(expansion, times, rtol=1e-9, atol=1e-12, refine=2):
+#: degree of the splines that carry the coefficients from the nodes to every stage time
+SPLINE_DEGREE = 5
+
+
+def _ppoly(nodes, values, k=SPLINE_DEGREE):
+    """(breakpoints, coefficients) of the degree-``k`` interpolating spline (not-a-knot) of
+    ``values`` (nodes, columns) at ``nodes``, in scipy's PPoly layout (local power basis,
+    highest power first), for the compiled passes."""
+    spl = make_interp_spline(nodes, values, k=k)
+    x = np.unique(spl.t)
+    c = np.empty((k + 1, len(x) - 1, values.shape[1]))
+    for d in range(k + 1):
+        c[k - d] = spl(x[:-1], nu=d) / math.factorial(d)
+    return x, np.ascontiguousarray(c)
+
+
+def _linear_pass(x, c, n, mode, y0, times, rtol, atol, what):
+    """The compiled pass ``mode`` of odedyn/_generated/fluctuation_passes.py (0: S, 1: mu and
+    mu_H) from y0 at ``times``, on the compiled Dormand-Prince loop (odedyn.integrate)."""
+    from ._generated import fluctuation_passes
+    from .integrate import Compiled, Dopri5, solve
+    status = np.zeros(1, dtype=np.int64)
+    rhs = Compiled(fluctuation_passes, (x, c, int(n), int(mode), np.empty(c.shape[2])), status,
+                   lambda: "%s integration failed" % what)
+    return solve(rhs, y0, times, Dopri5(rtol, atol), progress=False, label=what).y
+
+
+def integrate(expansion, times, rtol=1e-9, atol=1e-12, refine=1):
     """m, S, mu and mu_H (the part of mu that H[S] drives) at ``times`` (arrays (nt, n),
-    (nt, n, n), (nt, n), (nt, n)) and the number of coefficient evaluations, in three passes. The coefficients depend on m alone (H[S] on S
-    linearly), and m is the theory curve: (1) m with its dense output; (2) f, J, f1 and B at
-    ``refine`` points per accepted step of (1), interpolated by cubic splines, and S from them;
-    (3) H[S] at the same points with S of (2), interpolated, and mu. The steps of (1) resolve
-    m to ``rtol``, so the splines resolve the coefficients, which vary on m's time scales, to
-    ~(step/time scale)^4; the noise B, the costly coefficient, is evaluated once per point
-    instead of at every stage (held against ``integrate_direct`` in the tests)."""
+    (nt, n, n), (nt, n), (nt, n)) and the number of coefficient evaluations, in three passes.
+    The coefficients depend on m alone (H[S] on S linearly), and m is the theory curve: (1) m
+    with its dense output (scipy's DOP853 on ``expansion.drift``); (2) f, J, f1 and B at the
+    ends of the accepted steps of (1) (``refine`` points per step, more if there are fewer than
+    SPLINE_DEGREE + 1 in all), carried to every stage time by quintic splines, and S from them;
+    (3) H[S] at the same nodes with S of (2), interpolated likewise, and mu. Passes (2) and (3)
+    are linear with piecewise-polynomial coefficients and run on the compiled Dormand-Prince
+    loop (odedyn/_generated/fluctuation_passes.py). The steps of (1) resolve m to ``rtol``, so
+    the splines resolve the coefficients, which vary on m's time scales, to ~(step/time
+    scale)^6; the noise B, the costly coefficient, is evaluated once per node instead of at
+    every stage (held against ``integrate_direct`` in the tests)."""
     n = expansion.n
     times = np.asarray(times, dtype=float)
     if len(times) == 1:
         return (expansion.initial()[None, :], np.zeros((1, n, n)), np.zeros((1, n)),
                 np.zeros((1, n)), 0)
     span = (times[0], times[-1])
-
-    def solve(rhs, y0, what):
-        sol = solve_ivp(rhs, span, y0, method="DOP853", dense_output=True, rtol=rtol, atol=atol)
-        if sol.status != 0:
-            raise NumericalError(sol.t[-1] if len(sol.t) else times[0],
-                                 "%s integration failed: %s" % (what, sol.message))
-        return sol
-
-    sol_m = solve(lambda t, m: expansion.drift(m), expansion.initial(), "theory")
+    sol_m = solve_ivp(lambda t, m: expansion.drift(m), span, expansion.initial(),
+                      method="DOP853", dense_output=True, rtol=rtol, atol=atol)
+    if sol_m.status != 0:
+        raise NumericalError(sol_m.t[-1] if len(sol_m.t) else times[0],
+                             "theory integration failed: %s" % sol_m.message)
     edges = sol_m.t
-    nodes = np.concatenate([edges[:-1, None] + np.diff(edges)[:, None]
-                            * (np.arange(refine) / refine)[None, :]]).ravel()
+    refine = max(int(refine), -(-SPLINE_DEGREE // (len(edges) - 1)))
+    nodes = (edges[:-1, None] + np.diff(edges)[:, None]
+             * (np.arange(refine) / refine)[None, :]).ravel()
     nodes = np.unique(np.concatenate([nodes, [edges[-1]]]))
     ms = sol_m.sol(nodes).T
     zero = np.zeros((n, n))
@@ -103,32 +133,19 @@ def integrate(expansion, times, rtol=1e-9, atol=1e-12, refine=2):
         if not np.all(np.isfinite(x)):
             raise NumericalError(nodes[np.argmax(~np.isfinite(x).reshape(len(nodes), -1).all(1))],
                                  "non-finite fluctuation coefficients")
-    spl_JB = CubicSpline(nodes, np.concatenate([J.reshape(len(nodes), -1),
-                                                B.reshape(len(nodes), -1)], 1))
-
-    def rhs_S(t, y):
-        c = spl_JB(t)
-        Jt, Bt = c[:n * n].reshape(n, n), c[n * n:].reshape(n, n)
-        S = y.reshape(n, n)
-        return (Jt @ S + S @ Jt.T + Bt).ravel()
-
-    sol_S = solve(rhs_S, np.zeros(n * n), "fluctuation")
-    Ss = sol_S.sol(nodes).T.reshape(-1, n, n)
-    Ss = 0.5 * (Ss + np.swapaxes(Ss, 1, 2))
+    Jflat = J.reshape(len(nodes), -1)
+    x, c = _ppoly(nodes, np.concatenate([Jflat, B.reshape(len(nodes), -1)], 1))
+    grid = np.unique(np.concatenate([nodes, times]))
+    Sg = _linear_pass(x, c, n, 0, np.zeros(n * n), grid, rtol, atol,
+                      "fluctuation").reshape(-1, n, n)
+    Sg = 0.5 * (Sg + np.swapaxes(Sg, 1, 2))
+    Ss = Sg[np.searchsorted(grid, nodes)]
     HS = np.array([expansion.coefficients(m, S, noise=False)[2] for m, S in zip(ms, Ss)])
     force = 0.5 * HS + f1 - 0.5 * np.einsum("tij,tj->ti", J, f)
-    spl_mu = CubicSpline(nodes, np.concatenate([J.reshape(len(nodes), -1), force, 0.5 * HS], 1))
-
-    def rhs_mu(t, y):
-        c = spl_mu(t)
-        Jt = c[:n * n].reshape(n, n)
-        return np.concatenate([Jt @ y[:n] + c[n * n:n * n + n], Jt @ y[n:] + c[n * n + n:]])
-
-    sol_mu = solve(rhs_mu, np.zeros(2 * n), "bias")
-    S = sol_S.sol(times).T.reshape(-1, n, n)
-    mus = sol_mu.sol(times).T
-    return (sol_m.sol(times).T, 0.5 * (S + np.swapaxes(S, 1, 2)), mus[:, :n], mus[:, n:],
-            2 * len(nodes))
+    x, c = _ppoly(nodes, np.concatenate([Jflat, force, 0.5 * HS], 1))
+    mus = _linear_pass(x, c, n, 1, np.zeros(2 * n), times, rtol, atol, "bias")
+    S = Sg[np.searchsorted(grid, times)]
+    return sol_m.sol(times).T, S, mus[:, :n], mus[:, n:], 2 * len(nodes)
 
 
 def integrate_direct(expansion, times, rtol=1e-8, atol=1e-11):

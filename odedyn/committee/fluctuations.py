@@ -64,6 +64,20 @@ class Expansion:
         self.nz = np.zeros(n, dtype=np.int64)
         self.plan = None
         self._rhs = equations(model, self.T, self.A)
+        # the theory's state y = (Q, R, v) and m are linear maps of each other: y = m[expand]
+        # (T and an untrained v never enter dQ, dR, dv), m = y[select]
+        y0 = model.state(Q, R, v)
+        self.expand = np.zeros(len(y0), dtype=np.int64)
+        self.expand[:K * K] = self.qidx.ravel()
+        self.expand[K * K:K * K + K * M] = self.ridx.ravel()
+        if model.train_second_layer:
+            self.expand[K * K + K * M:] = self.vidx
+        self.fixed = np.asarray(y0, float).copy()
+        self.trained = np.zeros(len(y0), dtype=bool)
+        self.trained[:K * K + K * M] = True
+        self.trained[K * K + K * M:] = model.train_second_layer
+        self.select = np.empty(n, dtype=np.int64)
+        self.select[self.expand[self.trained][::-1]] = np.flatnonzero(self.trained)[::-1]
 
     @property
     def D(self):
@@ -110,12 +124,9 @@ class Expansion:
 
     # ------------------------------------------------------------ coefficients
     def drift(self, m):
-        """f(m): the theory's right-hand side."""
-        C, v, _ = self.state(m)
-        K = self.K
-        y = self.model.state(C[:K, :K], C[:K, K:], v)
-        dQ, dR, dv = self.model.unpack(self._rhs(0.0, y))
-        return self.flatten(dQ, dR, dv)
+        """f(m): the theory's right-hand side (its compiled one, through the index maps)."""
+        y = np.where(self.trained, np.asarray(m, float)[self.expand], self.fixed)
+        return self._rhs(0.0, y)[self.select]
 
     def coefficients(self, m, S, noise=True):
         model = self.model
