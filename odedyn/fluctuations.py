@@ -119,10 +119,13 @@ def integrate(expansion, times, rtol=1e-9, atol=1e-12, refine=1):
                              "theory integration failed: %s" % sol_m.message)
     edges = sol_m.t
     refine = max(int(refine), -(-SPLINE_DEGREE // (len(edges) - 1)))
-    nodes = (edges[:-1, None] + np.diff(edges)[:, None]
-             * (np.arange(refine) / refine)[None, :]).ravel()
-    nodes = np.unique(np.concatenate([nodes, [edges[-1]]]))
-    ms = sol_m.sol(nodes).T
+    if refine == 1:         # the step ends themselves
+        nodes, ms = edges, sol_m.y.T
+    else:
+        nodes = (edges[:-1, None] + np.diff(edges)[:, None]
+                 * (np.arange(refine) / refine)[None, :]).ravel()
+        nodes = np.unique(np.concatenate([nodes, [edges[-1]]]))
+        ms = sol_m.sol(nodes).T
     zero = np.zeros((n, n))
     coef = [expansion.coefficients(m, zero) for m in ms]
     f = np.array([c[0] for c in coef])
