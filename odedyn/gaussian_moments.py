@@ -171,12 +171,62 @@ def _base(C, erfs, ne):
 
 
 @njit(cache=True)
+def _tilted(C, e, i, j):
+    """Entry (i, j) of C tilted at e (``_tilt`` without the matrix)."""
+    return C[i, j] - C[i, e] * C[e, j] / (1.0 + C[e, e])
+
+
+@njit(cache=True)
+def _erf2_tilted(C, e, p, q):
+    """E'[erf erf] of fields p, q under C tilted at e."""
+    x = _tilted(C, e, p, q) / math.sqrt((1.0 + _tilted(C, e, p, p))
+                                        * (1.0 + _tilted(C, e, q, q)))
+    return TWO_PI * math.asin(min(1.0, max(-1.0, x)))
+
+
+@njit(cache=True)
+def _one_weight(C, b, erfs, ne):
+    """``_reduce`` with one weight u_b and one or three erf factors (the Stein step written
+    out, no tilted matrices)."""
+    if ne == 1:
+        e = erfs[0]
+        return C[b, e] * SQ2PI / math.sqrt(1.0 + C[e, e])
+    total = 0.0
+    for i in range(3):
+        e = erfs[i]
+        cb = C[b, e]
+        if cb == 0.0:
+            continue
+        p, q = erfs[(i + 1) % 3], erfs[(i + 2) % 3]
+        total += cb * SQ2PI / math.sqrt(1.0 + C[e, e]) * _erf2_tilted(C, e, p, q)
+    return total
+
+
+@njit(cache=True)
+def _two_weights(C, c, b, p, q):
+    """``_reduce`` with weights u_c u_b (b the one Stein's lemma takes) and erf factors p, q."""
+    total = C[b, c] * _erf2(C, p, q)
+    for e, o in ((p, q), (q, p)):
+        cb = C[b, e]
+        if cb == 0.0:
+            continue
+        d = 1.0 + C[e, e]
+        inner = _tilted(C, e, c, o) * SQ2PI / math.sqrt(1.0 + _tilted(C, e, o, o))
+        total += cb * SQ2PI / math.sqrt(d) * inner
+    return total
+
+
+@njit(cache=True)
 def _reduce(C, polys, npoly, erfs, ne):
     """E_C[prod u_polys prod erf(u_erfs / sqrt 2)] by Stein's lemma on the polynomial weights."""
     if (npoly + ne) % 2 == 1:
         return 0.0
     if npoly == 0:
         return _base(C, erfs, ne)
+    if npoly == 1 and ne <= 3:
+        return _one_weight(C, polys[0], erfs, ne)
+    if npoly == 2 and ne == 2:
+        return _two_weights(C, polys[0], polys[1], erfs[0], erfs[1])
     b = polys[npoly - 1]
     rest = polys[:npoly - 1]
     total = 0.0
