@@ -93,19 +93,41 @@ def _linear_pass(x, c, n, mode, y0, times, rtol, atol, what):
     return solve(rhs, y0, times, Dopri5(rtol, atol), progress=False, label=what).y
 
 
-def integrate(expansion, times, rtol=1e-9, atol=1e-12, refine=1):
+#: relative interpolation error (cubic against quintic at the midpoints) above which a node
+#: interval is halved, and the most halving rounds
+INTERPOLATION_TOL = 3e-5
+MAX_ROUNDS = 4
+
+
+def _unresolved(nodes, coef, tol=None):
+    """Midpoints of the node intervals where the splines do not resolve the coefficients: the
+    degree-3 and degree-5 interpolants of f, J, f1 and B differ there by more than ``tol``
+    (default INTERPOLATION_TOL) of each one's largest value (the cubic's error, which bounds
+    the quintic's)."""
+    tol = INTERPOLATION_TOL if tol is None else tol
+    blocks = [np.array([c[i] for c in coef]).reshape(len(nodes), -1) for i in (0, 1, 3, 4)]
+    V = np.concatenate([b / max(np.abs(b).max(), 1e-300) for b in blocks], 1)
+    mids = 0.5 * (nodes[:-1] + nodes[1:])
+    est = np.abs(make_interp_spline(nodes, V, k=SPLINE_DEGREE)(mids)
+                 - make_interp_spline(nodes, V, k=3)(mids)).max(1)
+    return mids[est > tol]
+
+
+def integrate(expansion, times, rtol=1e-9, atol=1e-12, refine=1, tol=None):
     """m, S, mu and mu_H (the part of mu that H[S] drives) at ``times`` (arrays (nt, n),
     (nt, n, n), (nt, n), (nt, n)) and the number of coefficient evaluations, in three passes.
     The coefficients depend on m alone (H[S] on S linearly), and m is the theory curve: (1) m
     with its dense output (scipy's DOP853 on ``expansion.drift``); (2) f, J, f1 and B at the
     ends of the accepted steps of (1) (``refine`` points per step, more if there are fewer than
-    SPLINE_DEGREE + 1 in all), carried to every stage time by quintic splines, and S from them;
-    (3) H[S] at the same nodes with S of (2), interpolated likewise, and mu. Passes (2) and (3)
-    are linear with piecewise-polynomial coefficients and run on the compiled Dormand-Prince
-    loop (odedyn/_generated/fluctuation_passes.py). The steps of (1) resolve m to ``rtol``, so
-    the splines resolve the coefficients, which vary on m's time scales, to ~(step/time
-    scale)^6; the noise B, the costly coefficient, is evaluated once per node instead of at
-    every stage (held against ``integrate_direct`` in the tests)."""
+    SPLINE_DEGREE + 1 in all), and at the midpoints of the intervals where the interpolants do
+    not resolve them to ``tol`` (``_unresolved``, at most MAX_ROUNDS halvings), carried to
+    every stage time by quintic splines, and S from them; (3) H[S] at the same nodes with S of
+    (2), interpolated likewise, and mu. Passes (2) and (3) are linear with piecewise-polynomial
+    coefficients and run on the compiled Dormand-Prince loop
+    (odedyn/_generated/fluctuation_passes.py). The noise B, the costly coefficient, is
+    evaluated once per node instead of at every stage (held against ``integrate_direct`` in
+    the tests: 2e-6 of each curve's largest value on the benchmark cases, where one node per
+    step alone gave 4e-5 and 9e-5)."""
     n = expansion.n
     times = np.asarray(times, dtype=float)
     if len(times) == 1:
@@ -119,23 +141,34 @@ def integrate(expansion, times, rtol=1e-9, atol=1e-12, refine=1):
                              "theory integration failed: %s" % sol_m.message)
     edges = sol_m.t
     refine = max(int(refine), -(-SPLINE_DEGREE // (len(edges) - 1)))
-    if refine == 1:         # the step ends themselves
-        nodes, ms = edges, sol_m.y.T
-    else:
-        nodes = (edges[:-1, None] + np.diff(edges)[:, None]
-                 * (np.arange(refine) / refine)[None, :]).ravel()
-        nodes = np.unique(np.concatenate([nodes, [edges[-1]]]))
-        ms = sol_m.sol(nodes).T
+    nodes = (edges[:-1, None] + np.diff(edges)[:, None]
+             * (np.arange(refine) / refine)[None, :]).ravel()
+    nodes = np.unique(np.concatenate([nodes, [edges[-1]]]))
     zero = np.zeros((n, n))
-    coef = [expansion.coefficients(m, zero) for m in ms]
+
+    def evaluate(ts):
+        ms_ = sol_m.sol(ts).T
+        coef_ = [expansion.coefficients(m, zero) for m in ms_]
+        for x in zip(*coef_):
+            if x[0] is not None and not np.all(np.isfinite(x)):
+                bad = [i for i, row in enumerate(x) if not np.all(np.isfinite(row))][0]
+                raise NumericalError(ts[bad], "non-finite fluctuation coefficients")
+        return ms_, coef_
+
+    ms, coef = evaluate(nodes)
+    for _ in range(MAX_ROUNDS):
+        mids = _unresolved(nodes, coef, tol)
+        if not len(mids):
+            break
+        m_new, c_new = evaluate(mids)
+        order = np.argsort(np.concatenate([nodes, mids]), kind="stable")
+        nodes = np.concatenate([nodes, mids])[order]
+        ms = np.concatenate([ms, m_new])[order]
+        coef = [(coef + c_new)[i] for i in order]
     f = np.array([c[0] for c in coef])
     J = np.array([c[1] for c in coef])
     f1 = np.array([c[3] for c in coef])
     B = np.array([c[4] for c in coef])
-    for i, x in enumerate((f, J, f1, B)):
-        if not np.all(np.isfinite(x)):
-            raise NumericalError(nodes[np.argmax(~np.isfinite(x).reshape(len(nodes), -1).all(1))],
-                                 "non-finite fluctuation coefficients")
     Jflat = J.reshape(len(nodes), -1)
     x, c = _ppoly(nodes, np.concatenate([Jflat, B.reshape(len(nodes), -1)], 1))
     grid = np.unique(np.concatenate([nodes, times]))
