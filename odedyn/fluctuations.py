@@ -29,7 +29,8 @@ and the flow's own step is f/D + (J f)/(2 D^2) + O(D^-3); this shift is O(1/D) l
 For an observable e(m): std e = sqrt(grad e^T S grad e / D), bias = (grad e . mu + H_e[S]/2)/D;
 for the order parameters std m_i = sqrt(S_ii / D), bias mu_i / D. The coefficients depend on m
 alone, so ``integrate`` takes three passes (m, then S, then mu, with the coefficients at the
-theory's steps interpolated); ``integrate_direct`` is the one-system reference.
+theory's steps carried by quintic splines; S and mu on the compiled loop of
+odedyn/_generated/fluctuation_passes.py); ``integrate_direct`` is the one-system reference.
 
 Validity. The expansion is one in D^-1/2: it holds while the fluctuations stay within the range
 where f is linear. Their nonlinearity shows in the part mu_H of mu that H[S] drives (dmu_H/dt =
@@ -45,11 +46,12 @@ of a standard deviation from 64 runs. Once it fails it stays failed: S and mu ca
 (The error itself is no good gauge: at its minimum its gradient vanishes, its spread becomes
 O(1/D) and its bias exceeds its spread while the expansion is fine.)
 """
+import math
 import time
 
 import numpy as np
 from scipy.integrate import solve_ivp
-from scipy.interpolate import CubicSpline
+from scipy.interpolate import make_interp_spline
 
 from .errors import NumericalError
 
@@ -64,71 +66,135 @@ def _unpack(y, n):
     return y[:n], y[n:n + n * n].reshape(n, n), y[n + n * n:2 * n + n * n], y[2 * n + n * n:]
 
 
-def integrate(expansion, times, rtol=1e-9, atol=1e-12, refine=2):
+#: degree of the splines that carry the coefficients from the nodes to every stage time
+SPLINE_DEGREE = 5
+
+
+def _cardinal(nodes, k):
+    """The degree-``k`` interpolating splines (not-a-knot) of the unit vectors at ``nodes``:
+    a spline of any data y is ``basis`` applied to y (interpolation is linear in the data),
+    so one small solve serves every coefficient column."""
+    return make_interp_spline(nodes, np.eye(len(nodes)), k=k)
+
+
+def _apply(A, V):
+    """A @ V without BLAS (small products, where a threaded BLAS on a busy machine costs more
+    CPU than the product itself: 16 ms for an 80 x 80 by 80 x 180 one, measured)."""
+    return np.einsum("ij,jk->ik", A, V)
+
+
+def _ppoly(nodes, values, k=SPLINE_DEGREE):
+    """(breakpoints, coefficients) of the degree-``k`` interpolating spline (not-a-knot) of
+    ``values`` (nodes, columns) at ``nodes``, in scipy's PPoly layout (local power basis,
+    highest power first), for the compiled passes."""
+    basis = _cardinal(nodes, k)
+    x = np.unique(basis.t)
+    c = np.empty((k + 1, len(x) - 1, values.shape[1]))
+    for d in range(k + 1):
+        c[k - d] = _apply(basis(x[:-1], nu=d) / math.factorial(d), values)
+    return x, np.ascontiguousarray(c)
+
+
+def _linear_pass(x, c, n, mode, y0, times, rtol, atol, what):
+    """The compiled pass ``mode`` of odedyn/_generated/fluctuation_passes.py (0: S, 1: mu and
+    mu_H) from y0 at ``times``, on the compiled Dormand-Prince loop (odedyn.integrate)."""
+    from ._generated import fluctuation_passes
+    from .integrate import Compiled, Dopri5, solve
+    status = np.zeros(1, dtype=np.int64)
+    rhs = Compiled(fluctuation_passes, (x, c, int(n), int(mode), np.empty(c.shape[2])), status,
+                   lambda: "%s integration failed" % what)
+    return solve(rhs, y0, times, Dopri5(rtol, atol), progress=False, label=what).y
+
+
+#: relative interpolation error (cubic against quintic at the midpoints) above which a node
+#: interval is halved, and the most halving rounds
+INTERPOLATION_TOL = 3e-5
+MAX_ROUNDS = 4
+
+
+def _unresolved(nodes, coef, tol=None):
+    """Midpoints of the node intervals where the splines do not resolve the coefficients: the
+    degree-3 and degree-5 interpolants of f, J, f1 and B differ there by more than ``tol``
+    (default INTERPOLATION_TOL) of each one's largest value (the cubic's error, which bounds
+    the quintic's)."""
+    tol = INTERPOLATION_TOL if tol is None else tol
+    blocks = [np.array([c[i] for c in coef]).reshape(len(nodes), -1) for i in (0, 1, 3, 4)]
+    V = np.concatenate([b / max(np.abs(b).max(), 1e-300) for b in blocks], 1)
+    mids = 0.5 * (nodes[:-1] + nodes[1:])
+    est = np.abs(_apply(_cardinal(nodes, SPLINE_DEGREE)(mids) - _cardinal(nodes, 3)(mids),
+                        V)).max(1)
+    return mids[est > tol]
+
+
+def integrate(expansion, times, rtol=1e-9, atol=1e-12, refine=1, tol=None):
     """m, S, mu and mu_H (the part of mu that H[S] drives) at ``times`` (arrays (nt, n),
-    (nt, n, n), (nt, n), (nt, n)) and the number of coefficient evaluations, in three passes. The coefficients depend on m alone (H[S] on S
-    linearly), and m is the theory curve: (1) m with its dense output; (2) f, J, f1 and B at
-    ``refine`` points per accepted step of (1), interpolated by cubic splines, and S from them;
-    (3) H[S] at the same points with S of (2), interpolated, and mu. The steps of (1) resolve
-    m to ``rtol``, so the splines resolve the coefficients, which vary on m's time scales, to
-    ~(step/time scale)^4; the noise B, the costly coefficient, is evaluated once per point
-    instead of at every stage (held against ``integrate_direct`` in the tests)."""
+    (nt, n, n), (nt, n), (nt, n)) and the number of coefficient evaluations, in three passes.
+    The coefficients depend on m alone (H[S] on S linearly), and m is the theory curve: (1) m
+    with its dense output (scipy's DOP853 on ``expansion.drift``); (2) f, J, f1 and B at the
+    ends of the accepted steps of (1) (``refine`` points per step, more if there are fewer than
+    SPLINE_DEGREE + 1 in all), and at the midpoints of the intervals where the interpolants do
+    not resolve them to ``tol`` (``_unresolved``, at most MAX_ROUNDS halvings), carried to
+    every stage time by quintic splines, and S from them; (3) H[S] at the same nodes with S of
+    (2), interpolated likewise, and mu. Passes (2) and (3) are linear with piecewise-polynomial
+    coefficients and run on the compiled Dormand-Prince loop
+    (odedyn/_generated/fluctuation_passes.py). The noise B, the costly coefficient, is
+    evaluated once per node instead of at every stage (held against ``integrate_direct`` in
+    the tests: 2e-6 of each curve's largest value on the benchmark cases, where one node per
+    step alone gave 4e-5 and 9e-5)."""
     n = expansion.n
     times = np.asarray(times, dtype=float)
     if len(times) == 1:
         return (expansion.initial()[None, :], np.zeros((1, n, n)), np.zeros((1, n)),
                 np.zeros((1, n)), 0)
     span = (times[0], times[-1])
-
-    def solve(rhs, y0, what):
-        sol = solve_ivp(rhs, span, y0, method="DOP853", dense_output=True, rtol=rtol, atol=atol)
-        if sol.status != 0:
-            raise NumericalError(sol.t[-1] if len(sol.t) else times[0],
-                                 "%s integration failed: %s" % (what, sol.message))
-        return sol
-
-    sol_m = solve(lambda t, m: expansion.drift(m), expansion.initial(), "theory")
+    sol_m = solve_ivp(lambda t, m: expansion.drift(m), span, expansion.initial(),
+                      method="DOP853", dense_output=True, rtol=rtol, atol=atol)
+    if sol_m.status != 0:
+        raise NumericalError(sol_m.t[-1] if len(sol_m.t) else times[0],
+                             "theory integration failed: %s" % sol_m.message)
     edges = sol_m.t
-    nodes = np.concatenate([edges[:-1, None] + np.diff(edges)[:, None]
-                            * (np.arange(refine) / refine)[None, :]]).ravel()
+    refine = max(int(refine), -(-SPLINE_DEGREE // (len(edges) - 1)))
+    nodes = (edges[:-1, None] + np.diff(edges)[:, None]
+             * (np.arange(refine) / refine)[None, :]).ravel()
     nodes = np.unique(np.concatenate([nodes, [edges[-1]]]))
-    ms = sol_m.sol(nodes).T
     zero = np.zeros((n, n))
-    coef = [expansion.coefficients(m, zero) for m in ms]
+
+    def evaluate(ts):
+        ms_ = sol_m.sol(ts).T
+        coef_ = [expansion.coefficients(m, zero) for m in ms_]
+        for x in zip(*coef_):
+            if x[0] is not None and not np.all(np.isfinite(x)):
+                bad = [i for i, row in enumerate(x) if not np.all(np.isfinite(row))][0]
+                raise NumericalError(ts[bad], "non-finite fluctuation coefficients")
+        return ms_, coef_
+
+    ms, coef = evaluate(nodes)
+    for _ in range(MAX_ROUNDS):
+        mids = _unresolved(nodes, coef, tol)
+        if not len(mids):
+            break
+        m_new, c_new = evaluate(mids)
+        order = np.argsort(np.concatenate([nodes, mids]), kind="stable")
+        nodes = np.concatenate([nodes, mids])[order]
+        ms = np.concatenate([ms, m_new])[order]
+        coef = [(coef + c_new)[i] for i in order]
     f = np.array([c[0] for c in coef])
     J = np.array([c[1] for c in coef])
     f1 = np.array([c[3] for c in coef])
     B = np.array([c[4] for c in coef])
-    for i, x in enumerate((f, J, f1, B)):
-        if not np.all(np.isfinite(x)):
-            raise NumericalError(nodes[np.argmax(~np.isfinite(x).reshape(len(nodes), -1).all(1))],
-                                 "non-finite fluctuation coefficients")
-    spl_JB = CubicSpline(nodes, np.concatenate([J.reshape(len(nodes), -1),
-                                                B.reshape(len(nodes), -1)], 1))
-
-    def rhs_S(t, y):
-        c = spl_JB(t)
-        Jt, Bt = c[:n * n].reshape(n, n), c[n * n:].reshape(n, n)
-        S = y.reshape(n, n)
-        return (Jt @ S + S @ Jt.T + Bt).ravel()
-
-    sol_S = solve(rhs_S, np.zeros(n * n), "fluctuation")
-    Ss = sol_S.sol(nodes).T.reshape(-1, n, n)
-    Ss = 0.5 * (Ss + np.swapaxes(Ss, 1, 2))
+    Jflat = J.reshape(len(nodes), -1)
+    x, c = _ppoly(nodes, np.concatenate([Jflat, B.reshape(len(nodes), -1)], 1))
+    grid = np.unique(np.concatenate([nodes, times]))
+    Sg = _linear_pass(x, c, n, 0, np.zeros(n * n), grid, rtol, atol,
+                      "fluctuation").reshape(-1, n, n)
+    Sg = 0.5 * (Sg + np.swapaxes(Sg, 1, 2))
+    Ss = Sg[np.searchsorted(grid, nodes)]
     HS = np.array([expansion.coefficients(m, S, noise=False)[2] for m, S in zip(ms, Ss)])
     force = 0.5 * HS + f1 - 0.5 * np.einsum("tij,tj->ti", J, f)
-    spl_mu = CubicSpline(nodes, np.concatenate([J.reshape(len(nodes), -1), force, 0.5 * HS], 1))
-
-    def rhs_mu(t, y):
-        c = spl_mu(t)
-        Jt = c[:n * n].reshape(n, n)
-        return np.concatenate([Jt @ y[:n] + c[n * n:n * n + n], Jt @ y[n:] + c[n * n + n:]])
-
-    sol_mu = solve(rhs_mu, np.zeros(2 * n), "bias")
-    S = sol_S.sol(times).T.reshape(-1, n, n)
-    mus = sol_mu.sol(times).T
-    return (sol_m.sol(times).T, 0.5 * (S + np.swapaxes(S, 1, 2)), mus[:, :n], mus[:, n:],
-            2 * len(nodes))
+    x, c = _ppoly(nodes, np.concatenate([Jflat, force, 0.5 * HS], 1))
+    mus = _linear_pass(x, c, n, 1, np.zeros(2 * n), times, rtol, atol, "bias")
+    S = Sg[np.searchsorted(grid, times)]
+    return sol_m.sol(times).T, S, mus[:, :n], mus[:, n:], 2 * len(nodes)
 
 
 def integrate_direct(expansion, times, rtol=1e-8, atol=1e-11):

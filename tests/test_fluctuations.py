@@ -92,3 +92,38 @@ def test_dispatch_by_family():
         exp = experiment_from_dict(tomllib.load(fh), examples)
     with pytest.raises(ConfigError, match="model.kind"):
         shared.of(exp)
+
+
+def test_generated_passes_are_not_stale():
+    import fluctuation_passes
+    assert fluctuation_passes.main(["--check"]) == 0, (
+        "odedyn/_generated/fluctuation_passes.py is stale: run "
+        "python derivations/fluctuation_passes.py")
+
+
+def test_compiled_passes_against_scipy():
+    """The compiled S pass on a quintic spline of known coefficients against scipy's DOP853 on
+    the same spline: J(t) = -(1 + t/2) I + t A, B(t) = (1 + t^2) P (P positive)."""
+    from scipy.integrate import solve_ivp
+    from scipy.interpolate import make_interp_spline
+    n = 3
+    rng = np.random.default_rng(4)
+    A, P = rng.standard_normal((n, n)), rng.standard_normal((n, n))
+    P = P @ P.T
+    nodes = np.linspace(0.0, 2.0, 9)
+    cols = np.array([np.concatenate([(-(1 + t / 2) * np.eye(n) + t * A).ravel(),
+                                     ((1 + t * t) * P).ravel()]) for t in nodes])
+    x, c = shared._ppoly(nodes, cols)
+    spl = make_interp_spline(nodes, cols, k=shared.SPLINE_DEGREE)
+    times = np.array([0.0, 0.5, 1.3, 2.0])
+    S = shared._linear_pass(x, c, n, 0, np.zeros(n * n), times, 1e-10, 1e-13, "test")
+
+    def rhs(t, y):
+        v = spl(t)
+        J, B, Y = v[:n * n].reshape(n, n), v[n * n:].reshape(n, n), y.reshape(n, n)
+        return (J @ Y + Y @ J.T + B).ravel()
+
+    ref = solve_ivp(rhs, (0, 2), np.zeros(n * n), method="DOP853", t_eval=times, rtol=1e-11,
+                    atol=1e-14).y.T
+    np.testing.assert_allclose(S, ref, rtol=1e-8, atol=1e-12)
+    assert np.abs(S[-1]).max() > 0.1

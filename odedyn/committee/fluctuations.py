@@ -11,7 +11,10 @@ error's gradient and H[S] by exact differentiation of the closed forms. The shar
 the discreteness of time (-J f / 2). What is assumed: the expansion itself (xi = O(1),
 mu = O(1): it fails where the fluctuations grow to O(1), at a plateau escape whose timing the
 noise sets; ``valid`` marks it), a constant learning rate (no schedule), and linear or erf
-activations (the closed forms and the moment reduction; ReLU raises a ConfigError).
+activations (the closed forms and the moment reduction). ReLU: the noise B exists
+(``Expansion(exp, noise_only=True).noise(m)``, by the moments of odedyn/gaussian_moments.py),
+but the drift's derivatives J and H[S] for it are not derived, so the band raises a
+ConfigError.
 """
 import numpy as np
 
@@ -25,13 +28,21 @@ from .theory import equations
 class Expansion:
     """The committee's side of odedyn.fluctuations for one experiment."""
 
-    def __init__(self, exp):
+    def __init__(self, exp, noise_only=False):
+        """``noise_only``: also for ReLU fields (not erf with ReLU), whose noise B exists
+        (``noise``) but whose drift derivatives are not derived yet (``coefficients`` refuses)."""
         model = exp.model
+        allowed = ("linear", "erf", "relu") if noise_only else ("linear", "erf")
         for key, act in (("model.activation", model.activation),
                          ("teacher.activation", model.teacher_activation)):
-            if act not in ("linear", "erf"):
+            if act not in allowed:
                 raise ConfigError(key, act, "the finite-size expansion needs linear or erf "
-                                  "activations (no closed forms for %s yet)" % act)
+                                  "activations (the drift's derivatives for %s are not "
+                                  "derived yet)" % act)
+        if {model.activation, model.teacher_activation} == {"erf", "relu"}:
+            raise ConfigError("teacher.activation", model.teacher_activation,
+                              "erf and ReLU fields together have no noise averages")
+        self.relu = "relu" in (model.activation, model.teacher_activation)
         if model.schedule.kind != "constant":
             raise ConfigError("training.schedule", model.schedule.kind,
                               "the finite-size expansion needs a constant learning rate")
@@ -64,6 +75,20 @@ class Expansion:
         self.nz = np.zeros(n, dtype=np.int64)
         self.plan = None
         self._rhs = equations(model, self.T, self.A)
+        # the theory's state y = (Q, R, v) and m are linear maps of each other: y = m[expand]
+        # (T and an untrained v never enter dQ, dR, dv), m = y[select]
+        y0 = model.state(Q, R, v)
+        self.expand = np.zeros(len(y0), dtype=np.int64)
+        self.expand[:K * K] = self.qidx.ravel()
+        self.expand[K * K:K * K + K * M] = self.ridx.ravel()
+        if model.train_second_layer:
+            self.expand[K * K + K * M:] = self.vidx
+        self.fixed = np.asarray(y0, float).copy()
+        self.trained = np.zeros(len(y0), dtype=bool)
+        self.trained[:K * K + K * M] = True
+        self.trained[K * K + K * M:] = model.train_second_layer
+        self.select = np.empty(n, dtype=np.int64)
+        self.select[self.expand[self.trained][::-1]] = np.flatnonzero(self.trained)[::-1]
 
     @property
     def D(self):
@@ -110,14 +135,14 @@ class Expansion:
 
     # ------------------------------------------------------------ coefficients
     def drift(self, m):
-        """f(m): the theory's right-hand side."""
-        C, v, _ = self.state(m)
-        K = self.K
-        y = self.model.state(C[:K, :K], C[:K, K:], v)
-        dQ, dR, dv = self.model.unpack(self._rhs(0.0, y))
-        return self.flatten(dQ, dR, dv)
+        """f(m): the theory's right-hand side (its compiled one, through the index maps)."""
+        y = np.where(self.trained, np.asarray(m, float)[self.expand], self.fixed)
+        return self._rhs(0.0, y)[self.select]
 
     def coefficients(self, m, S, noise=True):
+        if self.relu:
+            raise ConfigError("model.activation", "relu", "the finite-size expansion has the "
+                              "noise B of ReLU fields but not the drift's derivatives yet")
         model = self.model
         C, v, c = self.state(m)
         n = self.n
@@ -129,15 +154,22 @@ class Expansion:
                      self.vidx, self.qidx, self.ridx, S, f, J, HS, f1)
         if not noise:
             return f, J, HS, f1, None
-        B = np.empty((n, n))
+        return f, J, HS, f1, self.noise(m)
+
+    def noise(self, m):
+        """B(m), the covariance of D times one step's increment (its O(1) random part Z of
+        cf.z_terms), by the exact moments of odedyn/gaussian_moments.py (linear, erf, ReLU)."""
+        model = self.model
+        C, v, c = self.state(m)
+        B = np.empty((self.n, self.n))
         cf.z_terms(self.K, self.M, v, model.lr, model.lr_second_layer, model.weight_decay,
                    model.train_second_layer, self.qidx, self.ridx, self.vidx, self.zc, self.zf,
                    self.nz)
         if self.plan is None:      # the fields of the terms never change, only coefficients
             self.plan = gm.term_plan(self.zf, self.nz)
         gm.planned_covariance(C, self.acts, c, model.noise ** 2, *self.plan, self.zc, self.nz,
-                              B, np.empty(n))
-        return f, J, HS, f1, B
+                              B, np.empty(self.n))
+        return B
 
     def observables(self, m, S):
         """{name: (value, gradient, H[S])}: the error (exact derivatives of the closed forms)
