@@ -35,3 +35,46 @@ def pytest_cmdline_main(config):
     if config.pluginmanager.hasplugin("xdist") and config.option.numprocesses is None:
         affinity = getattr(os, "sched_getaffinity", None)
         config.option.numprocesses = len(affinity(0)) if affinity else os.cpu_count()
+    # work stealing (xdist >= 3.2): each worker starts on its own contiguous share of the tests
+    # (see pytest_collection_modifyitems) and an idle one takes half of another's queue
+    option = config.option
+    if getattr(option, "numprocesses", None) and getattr(option, "dist", None) == "no":
+        option.dist = "worksteal"
+
+
+#: the longest tests (minutes of one core; the rest take seconds): in an xdist run each worker
+#: starts with one of them, so that they run beside each other and the others fill around them
+#: (in collection order they started late and ran last, alone)
+LONGEST = (
+    ("tests/manifold/test_manifold_figures.py::"
+     "test_error_and_exceptional_set_shrink_with_width[manifold-linked-circles]"),
+    ("tests/groupsparse/test_groupsparse_figures.py::"
+     "test_radius_figure_shrinks_with_threshold_sparsity_and_coherence"),
+)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """(xdist, in the controller) tell each worker how the tests are scheduled."""
+    node.workerinput["dist"] = node.config.option.dist
+
+
+def pytest_collection_modifyitems(config, items):
+    workerinput = getattr(config, "workerinput", None)
+    if not workerinput or workerinput.get("dist") != "worksteal":
+        return
+    workers = int(workerinput["workercount"])
+    ids = {item.nodeid: item for item in items}
+    first = [ids[i] for i in LONGEST if i in ids]
+    rest = [item for item in items if item.nodeid not in set(LONGEST)]
+    # the shares the scheduler hands out at the start: len // (workers left), in turn
+    shares, left = [], len(items)
+    for w in range(workers):
+        shares.append(left // (workers - w))
+        left -= shares[-1]
+    order = []
+    for w, size in enumerate(shares):
+        mine = first[w::workers]
+        order += mine + rest[:max(0, size - len(mine))]
+        rest = rest[max(0, size - len(mine)):]
+    items[:] = order + rest
