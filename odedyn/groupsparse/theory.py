@@ -33,6 +33,14 @@ from .activation import (activate, activate_held, group_norms, jacobian_apply, j
                          support_recovered, switch_values)
 
 MATRICES = ("R", "Q", "X", "Y")
+#: the most nodes whose flow the scipy Runge-Kutta solvers integrate from switch to switch
+#: (odedyn.integrate.Switching); more nodes, more switches, each costing a restart: measured on
+#: the group-sparse case of tests/test_accuracy.py (t = 30, RK45 at rtol 1e-5), 64 nodes: 48
+#: switches, 0.10 s CPU against 0.04 stepping across, 0.4 tolerances off against 46; 256 nodes
+#: (8 points): 210 switches, 0.93 s against 0.06, 0.24 tolerances against 36; the tiny CONFIG
+#: with noise, 576 nodes, t = 10: 334 switches, 2.5 s against 0.07, 18 against 58. Above it
+#: the flow is stepped across its switches, off by up to ~60 tolerances at output times.
+LOCATE_MAX_NODES = 128
 
 
 def column_distances(R, Q):
@@ -81,6 +89,8 @@ class Flow:
         self.norms = (self.basis ** 2).sum(axis=(1, 2))
         self.evaluations = 0
         self.t = 0.0
+        #: integrate from switch to switch (scipy's Runge-Kutta solvers), or step across
+        self.locate = len(nodes.w) <= LOCATE_MAX_NODES
 
     # ------------------------------------------------------------ averages at a state
     def cholesky(self, Q):
@@ -232,8 +242,8 @@ class Flow:
         self.evaluations = 0
         if isinstance(solver, GradientDescent):
             rhs = Map(self.descent_step)
-        elif isinstance(solver, Scipy):   # from switch to switch: odedyn.integrate.Switching
-            rhs = Switching(self.rhs_held, self.switch_values)
+        elif isinstance(solver, Scipy) and self.locate:
+            rhs = Switching(self.rhs_held, self.switch_values)   # from switch to switch
         else:
             rhs = self.rhs
 
