@@ -148,7 +148,8 @@ class Experiment(BaseExperiment):
         R0, Q0 = self.initial_state()
         y0 = flow.pack([R0, Q0, np.zeros_like(Q0), np.eye(len(Q0))])
         flow.rhs(0.0, y0)
-        flow.rhs_held(0.0, y0, flow.switch_values(y0) > 0)
+        if flow.locate:   # the kernels of the flow from switch to switch
+            flow.rhs_held(0.0, y0, flow.switch_values(y0) > 0)
         flow.observables(R0, Q0)
 
     def theory_solver(self):
