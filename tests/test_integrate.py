@@ -270,3 +270,44 @@ def test_snap_times_never_pass_the_last_time():
     class Grid(Experiment):
         time_step = 3.0
     np.testing.assert_array_equal(Grid().snap_times([0.0, 5.0, 20.0]), [0.0, 6.0, 18.0])
+
+
+def _switching(below, above, surface):
+    """A Switching right-hand side: y' = below(y) where y < surface, above(y) past it."""
+    def held(t, y, pattern):
+        return np.array([above(y[0]) if pattern[0] else below(y[0])])
+
+    def values(y, pattern):
+        return np.array([y[0] - surface])
+    return ig.Switching(held, values)
+
+
+@pytest.mark.parametrize("method", ig.SWITCHING_METHODS)
+def test_a_switching_right_hand_side_is_integrated_from_switch_to_switch(method):
+    """y' = 1 + y below y = 2, y / 2 above (y(0) = 0: e^t - 1 up to t* = log 3, then
+    2 e^((t - t*) / 2)): one switch, located, and every output value within the tolerance;
+    stepping across the jump (the plain right-hand side) is off by more."""
+    rhs = _switching(lambda y: 1.0 + y, lambda y: 0.5 * y, 2.0)
+    times = np.array([0.0, 0.5, 1.0, 1.2, 2.0, 3.0])
+    ts = np.log(3.0)
+    exact = np.where(times < ts, np.exp(times) - 1.0, 2.0 * np.exp((times - ts) / 2))
+    solver = ig.Scipy(method, rtol=1e-6, atol=1e-9)
+    sol = ig.solve(rhs, [0.0], times, solver, progress=False)
+    bound = 10 * (solver.atol + solver.rtol * np.abs(exact))
+    assert sol.stats.switches == 1 and sol.stats.sliding_intervals == 0
+    assert np.all(np.abs(sol.y[:, 0] - exact) <= bound)
+    across = ig.solve(lambda t, y: rhs(t, y), [0.0], times, solver, progress=False)
+    assert np.max(np.abs(across.y[:, 0] - exact)) > np.max(np.abs(sol.y[:, 0] - exact))
+
+
+def test_a_chattering_switch_is_stepped_across_to_the_output_time():
+    """y' = -1 above 0 and +1 below, y(0) = 1: y = 1 - t, then it slides on y = 0 (each side
+    pushes into the surface). The held pattern would flip at every step; the interval after the
+    switch is stepped across instead, and stays at the surface to the tolerance (stepping across
+    a chattering switch takes steps of about the tolerance: 230 here, stalling at 1e-8)."""
+    rhs = _switching(lambda y: 1.0, lambda y: -1.0, 0.0)
+    times = np.array([0.0, 0.5, 2.0, 3.0])
+    sol = ig.solve(rhs, [1.0], times, ig.Scipy("RK45", rtol=1e-4, atol=1e-4), progress=False)
+    assert abs(sol.y[1, 0] - 0.5) < 1e-9
+    assert np.all(np.abs(sol.y[2:, 0]) < 10 * 1e-4)
+    assert sol.stats.sliding_intervals >= 1

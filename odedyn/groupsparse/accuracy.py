@@ -99,6 +99,7 @@ def _check_once(make_flow, options, run):
     points = main.nodes.amplitude_nodes
     for r in range(replicas):
         flow = make_flow(coarse_options(options, points, r))
+        flow.locate = main.locate   # integrated as the main rule is (switches located or not)
         checks.append((run(flow), len(flow.nodes.w)))
     names = [k for k in OBSERVABLES if k in traj.curves]
     scale = math.sqrt(np.mean([n for _, n in checks]) / len(main.nodes.w))

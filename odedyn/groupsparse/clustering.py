@@ -4,7 +4,6 @@ label names (Hungarian), and the k-means baseline (scipy.cluster.vq.kmeans2, k-m
 best of several restarts by distortion).
 """
 import numpy as np
-from scipy.cluster.vq import kmeans2
 from scipy.optimize import linear_sum_assignment
 
 from .activation import activate
@@ -29,6 +28,7 @@ def autoencoder_accuracy(W, model, kind, lam, X, truth):
 
 def kmeans_accuracy(X, truth, k, seed=0, restarts=5):
     """k-means on the raw inputs, best of ``restarts`` by distortion, matched accuracy."""
+    from scipy.cluster.vq import kmeans2   # here: scipy.cluster costs a theory run's start-up
     best = None
     for r in range(restarts):
         centroids, labels = kmeans2(X, k, minit="++", seed=np.random.default_rng([seed, r]))

@@ -138,8 +138,19 @@ class Experiment(BaseExperiment):
 
     # ------------------------------------------------------------ theory
     def prepare(self):
-        """Compile (or load) the kernels of the dynamics: start-up, not integration time."""
-        self.integrate(self.times[:2], progress=False)
+        """Compile (or load) the kernels of the dynamics and its observables: start-up, not
+        integration time. One evaluation of each at the start, not a run (a run with its error
+        check integrates the flow up to nine times)."""
+        if isinstance(self.model, realdata.DataSet):
+            self.integrate(self.times[:2], progress=False)   # says there is no theory curve
+            return
+        flow = self.flow()
+        R0, Q0 = self.initial_state()
+        y0 = flow.pack([R0, Q0, np.zeros_like(Q0), np.eye(len(Q0))])
+        flow.rhs(0.0, y0)
+        if flow.locate:   # the kernels of the flow from switch to switch
+            flow.rhs_held(0.0, y0, flow.switch_values(y0) > 0)
+        flow.observables(R0, Q0)
 
     def theory_solver(self):
         return GradientDescent(self.lr, "training.lr", "loss") \

@@ -8,7 +8,8 @@ import pytest
 from odedyn.cli import main
 from odedyn.errors import ConfigError
 from odedyn.groupsparse import averages
-from odedyn.groupsparse.activation import ACTIVATIONS, activate, jacobian_apply
+from odedyn.groupsparse.activation import (ACTIVATIONS, activate, activate_held, jacobian_apply,
+                                           jacobian_held, switch_values)
 from odedyn.groupsparse.model import GenerativeModel, random_dictionary
 from odedyn.groupsparse.theory import Flow, group_distances
 from odedyn_figures._group_sparse import BASE, experiment
@@ -32,6 +33,41 @@ def test_jacobian_matches_finite_differences(kind):
     fd = (activate(Z + eps * V, 3, 0.4, ACTIVATIONS[kind])
           - activate(Z - eps * V, 3, 0.4, ACTIVATIONS[kind])) / (2 * eps)
     assert np.allclose(jacobian_apply(Z, V, 3, 0.4, ACTIVATIONS[kind]), fd, atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", sorted(ACTIVATIONS))
+def test_held_pattern_is_the_activation_at_its_own_pattern_and_smooth_past_it(kind):
+    """At Z's own switching pattern the held activation and Jacobian are the live ones bit for
+    bit (so the flow integrated from switch to switch is the same flow); with a pattern held
+    they are smooth past the surfaces: the Jacobian is the derivative of the activation also
+    where Z is on the other side of a kink (pattern of a nearby Z)."""
+    rng = np.random.default_rng(1)
+    k, g, lam = ACTIVATIONS[kind], 3, 0.4
+    Z, V = rng.normal(0.3, 1.0, (50, 6)), rng.standard_normal((50, 6))
+    uv, gv = switch_values(Z, g, lam, k)
+    own = (uv > 0, gv > 0)
+    assert np.array_equal(activate_held(Z, g, lam, k, *own), activate(Z, g, lam, k))
+    assert np.array_equal(jacobian_held(Z, V, g, lam, k, *own), jacobian_apply(Z, V, g, lam, k))
+    Z2 = Z + 0.3 * rng.standard_normal(Z.shape)      # many units and groups switched
+    uv2, gv2 = switch_values(Z2, g, lam, k, own[0])
+    assert np.any((uv2 > 0) != own[0])
+    eps = 1e-6
+    fd = (activate_held(Z2 + eps * V, g, lam, k, *own)
+          - activate_held(Z2 - eps * V, g, lam, k, *own)) / (2 * eps)
+    assert np.allclose(jacobian_held(Z2, V, g, lam, k, *own), fd, atol=1e-6)
+
+
+def test_flow_from_switch_to_switch_is_the_flow():
+    """The drift with y's own pattern held is the drift (bit for bit), and the switching
+    functions' signs are y's pattern."""
+    model = small_model()
+    nodes = averages.build(model, amplitude_nodes=3)
+    flow = Flow(model, 0, 0.3, nodes)
+    W = start(model)
+    y = flow.pack([W.T @ model.A, W.T @ W, np.zeros((8, 8)), np.eye(8)])
+    own = flow.switch_values(y) > 0
+    assert np.array_equal(flow.rhs_held(0.0, y, own), flow.rhs(0.0, y))
+    assert np.array_equal(flow.switch_values(y, own) > 0, own)
 
 
 def test_group_distance_is_orthogonal_procrustes_after_matching():
