@@ -19,6 +19,7 @@ import os
 import sys
 import threading
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
@@ -172,7 +173,10 @@ def reduce_seeds(t, per_seed, meta):
         stack = np.full((len(per_seed), n) + first.shape[1:], np.nan)
         for i, r in enumerate(per_seed):
             stack[i, :lengths[i]] = r[name]
-        with np.errstate(invalid="ignore", divide="ignore"):
+        # times some seeds never reached (an interrupted run): NaN, and a one-seed variance is
+        # masked below; numpy's warnings about them are expected, not the user's business
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
             mean = np.nanmean(stack, axis=0) if n else stack[0]
             var = (np.nanvar(stack, axis=0, ddof=1) if len(per_seed) > 1
                    else np.full(stack.shape[1:], np.nan))
