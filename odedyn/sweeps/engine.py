@@ -41,13 +41,18 @@ def curve_names(exp):
 
 def compute_point(config, base_dir, mode, seeds):
     """One grid point on a worker: the theory curve (``mode = "theory"``) or ``seeds`` SGD runs
-    (per-seed curves). Returns {status, message, t, curves, seconds, curve_seconds}."""
+    (per-seed curves). Returns {status, message, t, curves, seconds, curve_seconds,
+    numerical_error} (the theory's largest reported quadrature error; NaN for closed forms and
+    simulations)."""
     t0 = time.perf_counter()
     exp = experiment_from_dict(config, base_dir)
+    numerical_error = np.nan
     try:
         if mode == "theory":
             traj = exp.integrate()
             curve_s = traj.meta.get("integrate_s", np.nan)
+            if traj.meta.get("numerical_error") is not None:
+                numerical_error = float(traj.meta["numerical_error"])
             curves = {n: np.asarray(traj[n]) for n in curve_names(exp) if n in traj.curves}
         else:
             traj = exp.simulate(seeds=seeds, workers=1, progress=False)
@@ -56,9 +61,11 @@ def compute_point(config, base_dir, mode, seeds):
                       if n + "_seeds" in traj.curves}
     except NumericalError as exc:
         return {"status": FAILED, "message": "%s: %s" % (type(exc).__name__, exc), "t": [],
-                "curves": {}, "seconds": time.perf_counter() - t0, "curve_seconds": np.nan}
+                "curves": {}, "seconds": time.perf_counter() - t0, "curve_seconds": np.nan,
+                "numerical_error": np.nan}
     return {"status": DONE, "message": "", "t": np.asarray(traj.t, dtype=float),
-            "curves": curves, "seconds": time.perf_counter() - t0, "curve_seconds": curve_s}
+            "curves": curves, "seconds": time.perf_counter() - t0, "curve_seconds": curve_s,
+            "numerical_error": numerical_error}
 
 
 def run_point(path, store_id, index, config, base_dir, mode, seeds):

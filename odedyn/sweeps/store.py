@@ -9,7 +9,9 @@ Layout (zarr format 2, consolidated metadata):
   with a variable ``t`` per point); ``seed`` for simulations;
 - per point (dims = the swept keys): ``status`` (0 not run yet, 1 done, 2 failed numerically),
   ``message`` (why it failed, or which curves were not stored), ``seconds`` (wall time of the
-  task on its worker) and ``curve_seconds`` (the integration or simulation alone);
+  task on its worker), ``curve_seconds`` (the integration or simulation alone) and
+  ``numerical_error`` (the theory's largest quadrature error estimate, as ``integrate`` reports
+  it; NaN for closed-form averages and for simulations);
 - curves: the experiment's error (e.g. ``error``, ``risk``, ``loss``) and its headline and order-
   parameter curves, dims (keys..., [seed,] time, NAME_0, NAME_1, ...), as first computed at the
   first grid point that succeeds (in grid order, so the layout does not depend on which worker
@@ -34,7 +36,7 @@ import numpy as np
 
 from ..errors import ConfigError
 
-BOOKKEEPING = ("status", "message", "seconds", "curve_seconds", "t")
+BOOKKEEPING = ("status", "message", "seconds", "curve_seconds", "numerical_error", "t")
 NOT_RUN, DONE, FAILED = 0, 1, 2
 MESSAGE_WIDTH = 400
 
@@ -80,7 +82,8 @@ def open_or_create(path, grid, meta, times, config, provenance):
     data = {"status": (keys, da.zeros(shape, dtype="i1", chunks=one)),
             "message": (keys, da.full(shape, "", dtype="<U%d" % MESSAGE_WIDTH, chunks=one)),
             "seconds": (keys, da.full(shape, np.nan, chunks=one)),
-            "curve_seconds": (keys, da.full(shape, np.nan, chunks=one))}
+            "curve_seconds": (keys, da.full(shape, np.nan, chunks=one)),
+            "numerical_error": (keys, da.full(shape, np.nan, chunks=one))}
     if not common:
         data["t"] = (keys + ["time"], da.full(shape + (n_t,), np.nan, chunks=one + (n_t,)))
     attrs = {"odedyn_sweep": json.dumps(meta), "config": json.dumps(config),
@@ -89,6 +92,8 @@ def open_or_create(path, grid, meta, times, config, provenance):
     ds["status"].attrs["meaning"] = "0 not run yet, 1 done, 2 failed (see message)"
     ds["seconds"].attrs["units"] = "s"
     ds["curve_seconds"].attrs["units"] = "s"
+    ds["numerical_error"].attrs["meaning"] = ("the theory's largest quadrature error estimate; "
+                                              "NaN: closed forms, or a simulation")
     # built beside and renamed into place: an interrupted creation leaves no half store
     tmp = "%s.tmp-%s" % (os.path.normpath(path), meta["id"][:8])
     try:
@@ -198,4 +203,7 @@ def write_point(path, store_id, index, result, simulate):
     _write_chunk(path, "seconds", metas["seconds"], index, result["seconds"])
     _write_chunk(path, "curve_seconds", metas["curve_seconds"], index,
                  result.get("curve_seconds", np.nan))
+    if "numerical_error" in metas:                 # (absent in a store made before it existed)
+        _write_chunk(path, "numerical_error", metas["numerical_error"], index,
+                     result.get("numerical_error", np.nan))
     _write_chunk(path, "status", metas["status"], index, np.int8(result["status"]))

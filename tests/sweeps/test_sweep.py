@@ -185,3 +185,22 @@ def test_plot_sweep_asks_for_the_other_keys(tmp_path, capsys):
     assert main(["plot-sweep", out]) == 2
     assert "--at data.bulk" in capsys.readouterr().err
     assert main(["plot-sweep", out, "--quantity", "time_to_target"]) == 2
+
+
+def test_a_theory_sweep_stores_each_points_numerical_error(tmp_path):
+    """Over the activation: erf's closed forms report none (NaN), tanh's quadrature its
+    estimate, the same number ``integrate`` reports for that point."""
+    import xarray
+    from odedyn.config import derive
+    cfg = write(tmp_path, BASE)
+    out = str(tmp_path / "store")
+    points, base, meta = prepare(cfg, {"model.activation": ["erf", "tanh"]}, out)
+    first = compute_point(points[0].config, base, "theory", 1)
+    store.add_curves(out, meta, first)
+    for p in points:
+        assert run_point(out, meta["id"], p.index, p.config, base, "theory", 1)["status"] == 1
+    ds = xarray.open_zarr(out)
+    err = ds["numerical_error"].values
+    assert np.isnan(err[0])
+    own = derive(load(cfg)[0], {"model.activation": "tanh"}, base).integrate()
+    assert 0 < err[1] < 1e-3 and err[1] == own.meta["numerical_error"]
