@@ -217,6 +217,18 @@ def _two_weights(C, c, b, p, q):
 
 
 @njit(cache=True)
+def _without(fields, n, i):
+    """The first n entries of ``fields`` but the i-th (at least one slot: numba wants a size)."""
+    out = np.empty(max(n - 1, 1), dtype=np.int64)
+    m = 0
+    for j in range(n):
+        if j != i:
+            out[m] = fields[j]
+            m += 1
+    return out
+
+
+@njit(cache=True)
 def _reduce(C, polys, npoly, erfs, ne):
     """E_C[prod u_polys prod erf(u_erfs / sqrt 2)] by Stein's lemma on the polynomial weights."""
     if (npoly + ne) % 2 == 1:
@@ -235,12 +247,7 @@ def _reduce(C, polys, npoly, erfs, ne):
         cb = C[b, rest[i]]
         if cb == 0.0:
             continue
-        sub = np.empty(max(npoly - 2, 1), dtype=np.int64)
-        n = 0
-        for j in range(npoly - 1):
-            if j != i:
-                sub[n] = rest[j]
-                n += 1
+        sub = _without(rest, npoly - 1, i)
         total += cb * _reduce(C, sub, npoly - 2, erfs, ne)
     # differentiate an erf factor: a tilt
     for i in range(ne):
@@ -248,12 +255,7 @@ def _reduce(C, polys, npoly, erfs, ne):
         cb = C[b, e]
         if cb == 0.0:
             continue
-        sub = np.empty(max(ne - 1, 1), dtype=np.int64)
-        n = 0
-        for j in range(ne):
-            if j != i:
-                sub[n] = erfs[j]
-                n += 1
+        sub = _without(erfs, ne, i)
         Ct, fac = _tilt(C, e)
         total += cb * SQ2PI * fac * _reduce(Ct, rest.copy(), npoly - 1, sub, ne - 1)
     return total
@@ -354,24 +356,14 @@ def _reduce_step(C, polys, npoly, steps, ns):
         cb = C[b, rest[i]]
         if cb == 0.0:
             continue
-        sub = np.empty(max(npoly - 2, 1), dtype=np.int64)
-        n = 0
-        for j in range(npoly - 1):
-            if j != i:
-                sub[n] = rest[j]
-                n += 1
+        sub = _without(rest, npoly - 1, i)
         total += cb * _reduce_step(C, sub, npoly - 2, steps, ns)
     for i in range(ns):
         a = steps[i]
         cb = C[b, a]
         if cb == 0.0:
             continue
-        sub = np.empty(max(ns - 1, 1), dtype=np.int64)
-        n = 0
-        for j in range(ns):
-            if j != i:
-                sub[n] = steps[j]
-                n += 1
+        sub = _without(steps, ns, i)
         Ca, fac = _condition(C, a)
         total += cb * fac * _reduce_step(Ca, rest, npoly - 1, sub, ns - 1)
     return total
