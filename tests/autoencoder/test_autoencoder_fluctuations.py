@@ -201,7 +201,7 @@ def cov_se(Z):
     return cov, se
 
 
-@pytest.mark.parametrize("act", ["erf", "linear"])
+@pytest.mark.parametrize("act", [pytest.param("erf", marks=pytest.mark.slow), "linear"])
 def test_noise_covariance_against_monte_carlo(act):
     exp = perturbed(act)
     ex = Expansion(exp)
