@@ -447,28 +447,38 @@ def _fixed_python(rhs, y0, seg, tab, dt, stats, bar):
     return out
 
 
+def _ode(f, t0, x0, t1, solver, t_see, first):
+    """scipy's OdeSolver of ``solver.method`` for f from (t0, x0) to t_bound = t1, with f never
+    called past t_see (the segment's end: a solver may probe just beyond its bound) and the
+    first step ``first`` (clipped to the interval) when one is known."""
+    from scipy.integrate._ivp.ivp import METHODS as IVP
+
+    def clamped(t, x):
+        return f(min(t, t_see), x)
+    return IVP[solver.method](clamped, t0, x0, t1, rtol=solver.rtol, atol=solver.atol,
+                              **({"first_step": min(first, t1 - t0)} if first else {}))
+
+
+def _step(ode, stats):
+    """One step of an OdeSolver; a failure is a NumericalError at its time."""
+    msg = ode.step()
+    if ode.status == "failed":
+        raise NumericalError(ode.t, "integrator failed: %s" % msg)
+    stats.steps += 1
+
+
 def _scipy(rhs, y0, seg, solver, stats, bar):
     """scipy's OdeSolver stepped to each output time (t_bound = that time: no interpolant),
     carrying the step size over."""
-    from scipy.integrate._ivp.ivp import METHODS as IVP
     out = np.empty((len(seg), len(y0)))
     out[0] = y = y0
     first = None
     t_see = np.nextafter(seg[-1], -np.inf)
-
-    def f(t, x):
-        return rhs(min(t, t_see), x)
-
     for j in range(1, len(seg)):
-        gap = seg[j] - seg[j - 1]
-        ode = IVP[solver.method](f, seg[j - 1], y, seg[j], rtol=solver.rtol, atol=solver.atol,
-                                 **({"first_step": min(first, gap)} if first else {}))
+        ode = _ode(rhs, seg[j - 1], y, seg[j], solver, t_see, first)
         while ode.status == "running":
             intended = getattr(ode, "h_abs", None)  # before the last step is clipped to seg[j]
-            msg = ode.step()
-            if ode.status == "failed":
-                raise NumericalError(ode.t, "integrator failed: %s" % msg)
-            stats.steps += 1
+            _step(ode, stats)
         stats.rhs_evaluations += ode.nfev
         first = intended or None
         y = ode.y
@@ -492,7 +502,6 @@ def _scipy_switching(rhs, y0, seg, solver, stats, bar):
     group-sparse flow: flipping the held pattern at each crossing through them ended elsewhere,
     1.582 against 1.570 in
     distance, at every tolerance from 1e-5 to 1e-7, where stepping across converges to 1.570)."""
-    from scipy.integrate._ivp.ivp import METHODS as IVP
     from scipy.optimize import brentq
     out = np.empty((len(seg), len(y0)))
     out[0] = y = y0
@@ -504,25 +513,13 @@ def _scipy_switching(rhs, y0, seg, solver, stats, bar):
     def start(t0, x0, t1, h, sliding=False):
         """A solver from (t0, x0) to t1: with the pattern held, or stepping across."""
         held = pattern
-        if sliding:
-            def f(s, x):
-                return rhs(min(s, t_see), x)
-        else:
-            def f(s, x):
-                return rhs.held(min(s, t_see), x, held)
-        return IVP[solver.method](f, t0, x0, t1, rtol=solver.rtol, atol=solver.atol,
-                                  **({"first_step": min(h, t1 - t0)} if h else {}))
+        f = rhs if sliding else (lambda s, x: rhs.held(s, x, held))
+        return _ode(f, t0, x0, t1, solver, t_see, h)
 
     def run(ode):
         while ode.status == "running":
-            step(ode)
+            _step(ode, stats)
         stats.rhs_evaluations += ode.nfev
-
-    def step(ode):
-        msg = ode.step()
-        if ode.status == "failed":
-            raise NumericalError(ode.t, "integrator failed: %s" % msg)
-        stats.steps += 1
 
     for j in range(1, len(seg)):
         target, switches = float(seg[j]), 0
@@ -536,7 +533,7 @@ def _scipy_switching(rhs, y0, seg, solver, stats, bar):
             while ode.status == "running" and event is None:
                 first = getattr(ode, "h_abs", None) or first
                 t0, x0 = ode.t, ode.y
-                step(ode)
+                _step(ode, stats)
                 steps += 1
                 after = sign * rhs.values(ode.y, pattern)
                 hit = np.flatnonzero((after > rhs.margin) & (after > before))
