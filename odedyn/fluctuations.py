@@ -177,7 +177,8 @@ def integrate(expansion, times, rtol=1e-9, atol=1e-12, refine=1, tol=None):
         order = np.argsort(np.concatenate([nodes, mids]), kind="stable")
         nodes = np.concatenate([nodes, mids])[order]
         ms = np.concatenate([ms, m_new])[order]
-        coef = [(coef + c_new)[i] for i in order]
+        merged = coef + c_new
+        coef = [merged[i] for i in order]
     f = np.array([c[0] for c in coef])
     J = np.array([c[1] for c in coef])
     f1 = np.array([c[3] for c in coef])
