@@ -23,7 +23,8 @@ cond(V) |E| for the whole spectrum would be needlessly large at a multiple eigen
 **Time to a level**: the first time a curve is at or below the level, linear in (t, log y)
 between the two output times that bracket the crossing (exact for an exponential approach; the
 later time where either value is not positive); the first time if it starts there; NaN if it
-never gets there.
+never gets there. A rising curve (an overlap's escape) is the same rule with the inequality
+turned, linear in (t, y) where the curve is not an exponential approach.
 """
 import time
 import warnings
@@ -253,15 +254,20 @@ def _complex(z):
 
 
 # ------------------------------------------------------------------ time to a level
-def time_to_level(t, y, level):
-    """The first time ``y`` is at or below ``level`` (module docstring: linear in (t, log y));
-    NaN if never."""
+def time_to_level(t, y, level, rising=False, log=True):
+    """The first time ``y`` is at or below ``level`` (``rising``: at or above it), linear in
+    (t, log y) between output times (module docstring; ``log=False``: linear in (t, y));
+    t[0] if it starts there; NaN if never."""
     y = np.asarray(y, dtype=float)
-    hit = np.flatnonzero(np.isfinite(y) & (y <= level))
+    hit = np.flatnonzero(np.isfinite(y) & ((y >= level) if rising else (y <= level)))
     if not len(hit):
         return np.nan
     j = hit[0]
-    if j == 0 or not (y[j - 1] > 0 and y[j] > 0):
+    if j == 0:
+        return float(t[0])
+    if not log:
+        return float(t[j - 1] + (t[j] - t[j - 1]) * (level - y[j - 1]) / (y[j] - y[j - 1]))
+    if not (y[j - 1] > 0 and y[j] > 0):
         return float(t[j])
     a, b = np.log(y[j - 1]), np.log(y[j])
     return float(t[j - 1] + (t[j] - t[j - 1]) * (a - np.log(level)) / (a - b))

@@ -194,17 +194,11 @@ def overlap(Q, R, T, k=0, m=0):
 
 
 def escape_time(t, m, level=ESCAPE_LEVEL):
-    """The first time |m| reaches ``level``, linear in (t, |m|) between output times; t[0] if
-    it starts there; NaN if it never does (|m|: for even k the teacher is symmetric under
-    w -> -w and a run may escape towards -1)."""
-    a = np.abs(np.asarray(m, float))
-    hit = np.flatnonzero(np.isfinite(a) & (a >= level))
-    if not len(hit):
-        return np.nan
-    j = hit[0]
-    if j == 0:
-        return float(t[0])
-    return float(t[j - 1] + (t[j] - t[j - 1]) * (level - a[j - 1]) / (a[j] - a[j - 1]))
+    """The first time |m| reaches ``level``, linear in (t, |m|) between output times
+    (odedyn.analysis.time_to_level); t[0] if it starts there; NaN if it never does (|m|: for
+    even k the teacher is symmetric under w -> -w and a run may escape towards -1)."""
+    return analysis.time_to_level(t, np.abs(np.asarray(m, float)), level, rising=True,
+                                  log=False)
 
 
 def theory_escape(exp, t_max=None, n=400, refine=400, level=ESCAPE_LEVEL):
