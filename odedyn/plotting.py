@@ -277,11 +277,20 @@ def comparison_figure(theory, sim, exp, name=None):
         panel_labels(axes)
         head = "%s: theory vs simulation" % name if name else "theory vs simulation"
         if not sim.meta.get("complete", True) and len(sim.t):
-            head += " (interrupted: simulation to t = %.4g)" % sim.t[-1]
+            head += " (interrupted: %s)" % _reached(sim)
         fig.suptitle(head + "\n" + LINES_AND_MARKERS % (
             sim.meta.get("seeds", 0), "%s = %s" % (size, exp.D)), fontsize=10)
         fig.tight_layout()
     return fig
+
+
+def _reached(sim):
+    """How far an interrupted simulation got: every seed to t = a (and some to b)."""
+    count = np.asarray(sim.curves.get("n_seeds", np.full(len(sim.t), 1)))
+    every = sim.t[count == count.max()][-1]
+    if every == sim.t[-1]:
+        return "simulation to t = %.4g" % every
+    return "every seed to t = %.4g, %d to t = %.4g" % (every, count[-1], sim.t[-1])
 
 
 def _drawn(names, sim):

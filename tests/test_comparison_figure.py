@@ -117,3 +117,10 @@ def test_the_title_says_when_the_simulation_was_interrupted():
     fig = comparison_figure(theory, cut, declared(), "run")
     assert "(interrupted: simulation to t = %.4g)" % sim.t[4] in fig._suptitle.get_text()
     plt.close(fig)
+    # seeds that stopped at different times: say both
+    uneven = Trajectory(sim.t, sim.curves | {"n_seeds": np.array([3] * 9 + [2] * 3)},
+                        {"seeds": 3, "complete": False})
+    fig = comparison_figure(theory, uneven, declared(), "run")
+    assert ("(interrupted: every seed to t = %.4g, 2 to t = %.4g)" % (sim.t[8], sim.t[-1])
+            in fig._suptitle.get_text())
+    plt.close(fig)
